@@ -1,0 +1,9 @@
+// commands.hpp — every subcommand of `attnscope`; main.cpp calls each add_*_command in this order.
+// To add one: declare add_<name>_command here, define it in cli/cmd_<name>.cpp, call it in main.cpp.
+#pragma once
+
+#include "command.hpp"
+
+namespace attnscope::cli {
+
+}  // namespace attnscope::cli

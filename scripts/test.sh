@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# test.sh — the README's test command: set up, build, and pass every test. CI runs exactly this (.ci/run).
+#   1. installs missing Debian packages (scripts/bootstrap.sh), 2. builds and runs the whole suite (preset
+#   "default"), 3. builds and runs the core, CLI and bad-input suites under ASan + UBSan (preset "asan").
+# Safe to run again; incremental after the first run. Needs ../shared beside the checkout only for the oracle
+# cross-check tests, which skip with a reason where it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/bootstrap.sh
+
+echo "== build (default preset)"
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$jobs"
+
+echo "== tests (default preset)"
+ctest --preset default -j "$jobs" --timeout 600
+
+echo "== sanitizer build (asan preset: core, CLI and bad-input tests)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs" --target attnscope_asan_suite
+ctest --preset asan -j "$jobs" --timeout 600
+
+echo "== all tests passed"
