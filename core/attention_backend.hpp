@@ -57,6 +57,11 @@ public:
     // parameters do not fit (same checks as reference::validate).
     virtual void run(std::span<const BackendProblem> batch, const BackendOptions& options,
                      std::span<BackendResult> results) = 0;
+
+    // For `attnscope bench`: runs this backend's own plain matrix products for the `map` workload once (QK^T of
+    // (n, d) x (d, n) and PV of (n, n) x (n, dv): Eigen on CPU, cuBLAS on CUDA) and returns the elapsed
+    // milliseconds, so ratios are measured against the same machine in the same run. nullopt: none.
+    virtual std::optional<double> reference_gemm_ms(int n, int d, int dv) { return std::nullopt; }
 };
 
 }  // namespace attnscope
