@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
 
     CommandList commands;
+    add_eval_command(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -6,4 +6,6 @@
 
 namespace attnscope::cli {
 
+void add_eval_command(CLI::App& app, CommandList& commands);
+
 }  // namespace attnscope::cli

@@ -23,7 +23,9 @@ struct AttentionCase {
     VariantKind variant = VariantKind::Dpa;
     AttentionInput<double> input;        // Q, K, V, causal (default true)
     VariantParams params;                // "params", defaults filled in
-    std::vector<std::string> unused_params;  // parameters valid for some variant but not this one (warned about)
+    // Names in the case that the chosen variant does not use: parameters of other variants ("params.r") and
+    // unknown top-level fields ("comment"). The CLI warns about them; the oracle ignores them too.
+    std::vector<std::string> unused_params;
 };
 
 // Parses a case. `variant_override` (the command line's --variant) wins over the case's "variant" field; one of
@@ -36,7 +38,7 @@ AttentionCase load_case(const std::filesystem::path& path, std::optional<Variant
                         std::uintmax_t max_bytes = std::uintmax_t{2} << 30);
 
 // The "params_resolved" object of spec §8.3 for this variant and shape.
-nlohmann::json resolved_params_json(VariantKind kind, const VariantParams& params, Eigen::Index n, Eigen::Index d);
+nlohmann::ordered_json resolved_params_json(VariantKind kind, const VariantParams& params, Eigen::Index n, Eigen::Index d);
 
 // Writes the result in the oracle's field order (spec §8.3). T is the precision the result was computed in.
 template <class T>

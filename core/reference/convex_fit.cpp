@@ -87,11 +87,17 @@ T squared_error(const Mat<T>& values, const T* o, const std::vector<Eigen::Index
     return err.value();
 }
 
+// The absolute part of the improvement test, improve_abs * (1 + ||o||^2); also the "zero error" level.
 template <class T>
-T improvement_margin(const Mat<T>& values, const T* o, double improve_rel) {
+T improvement_margin(const Mat<T>& values, const T* o, const ConvexFitTolerances& tol) {
     CompensatedSum<T> oo;
     for (Eigen::Index c = 0; c < values.cols(); ++c) oo.add(o[c] * o[c]);
-    return static_cast<T>(improve_rel) * (T(1) + oo.value());
+    return static_cast<T>(tol.improve_abs) * (T(1) + oo.value());
+}
+
+template <class T>
+bool improves(T err, T best, T margin, const ConvexFitTolerances& tol) {
+    return err < best - static_cast<T>(tol.improve_rel) * best - margin;
 }
 
 // Visits every support of size 1..max_size drawn from `cand` (sizes ascending, lexicographic within a size) and
@@ -112,7 +118,7 @@ void search_supports(const Mat<T>& values, const T* o, const std::vector<Eigen::
             if (affine_least_squares(values, o, sup, tol.pivot, beta) &&
                 std::all_of(beta.begin(), beta.end(), [](T b) { return b > T(0); })) {
                 const T err = squared_error(values, o, sup, beta);
-                if (!best.found || err < best.squared_error - margin) {
+                if (!best.found || improves(err, best.squared_error, margin, tol)) {
                     best.found = true;
                     best.support = sup;
                     best.beta = beta;
@@ -131,9 +137,15 @@ void search_supports(const Mat<T>& values, const T* o, const std::vector<Eigen::
 
 }  // namespace
 
-template <class T>
-ConvexFitTolerances convex_fit_tolerances() {
-    return {scaled_tolerance<T>(1e-12), scaled_tolerance<T>(1e-12)};
+template <>
+ConvexFitTolerances convex_fit_tolerances<double>() {
+    return {1e-12, 1e-12, 0.0};  // the oracle's (spec §4.2)
+}
+
+template <>
+ConvexFitTolerances convex_fit_tolerances<float>() {
+    const double e = epsilon_of<float>();
+    return {64 * e, 64 * e * e, 8 * e};  // derivation in convex_fit.hpp
 }
 
 template <class T>
@@ -141,7 +153,7 @@ ConvexFit<T> best_convex_exact(const Mat<T>& values, const T* target, const std:
                                int max_size) {
     const ConvexFitTolerances tol = convex_fit_tolerances<T>();
     ConvexFit<T> best;
-    search_supports(values, target, candidates, max_size, tol, improvement_margin(values, target, tol.improve), best);
+    search_supports(values, target, candidates, max_size, tol, improvement_margin(values, target, tol), best);
     return best;
 }
 
@@ -153,7 +165,7 @@ template <class T>
 ConvexFit<T> best_convex_greedy(const Mat<T>& values, const T* target, const std::vector<Eigen::Index>& candidates,
                                 int r) {
     const ConvexFitTolerances tol = convex_fit_tolerances<T>();
-    const T margin = improvement_margin(values, target, tol.improve);
+    const T margin = improvement_margin(values, target, tol);
     std::vector<Eigen::Index> chosen;
     ConvexFit<T> best;
     const int steps = std::min<int>(r, static_cast<int>(candidates.size()));
@@ -167,7 +179,7 @@ ConvexFit<T> best_convex_greedy(const Mat<T>& values, const T* target, const std
             cand.insert(std::upper_bound(cand.begin(), cand.end(), j), j);
             ConvexFit<T> fit;
             search_supports(values, target, cand, static_cast<int>(cand.size()), tol, margin, fit);
-            if (step_key < 0 || fit.squared_error < step_best.squared_error - margin) {
+            if (step_key < 0 || improves(fit.squared_error, step_best.squared_error, margin, tol)) {
                 step_best = std::move(fit);
                 step_key = j;
             }
@@ -191,7 +203,6 @@ std::uint64_t exact_subset_count(std::int64_t m, std::int64_t r, std::uint64_t c
 }
 
 #define ATTNSCOPE_INSTANTIATE(T)                                                                          \
-    template ConvexFitTolerances convex_fit_tolerances<T>();                                              \
     template ConvexFit<T> best_convex_exact<T>(const Mat<T>&, const T*, const std::vector<Eigen::Index>&, \
                                                int);                                                      \
     template ConvexFit<T> best_convex_greedy<T>(const Mat<T>&, const T*, const std::vector<Eigen::Index>&, int);

@@ -21,10 +21,17 @@ struct ConvexFit {
     bool found = false;
 };
 
-// Thresholds of the oracle, in double; carried to float as the same multiple of machine epsilon (numerics.hpp).
+// When a support is numerically singular, and when one fit beats another. In double these are the oracle's
+// numbers exactly (pivot 1e-12 relative; improvement > 1e-12 (1 + ||o||^2)). In float they are derived from
+// float's epsilon e = 1.2e-7 instead of copied, because a squared error near zero carries noise of order
+// e^2 ||v||^2, not e ||v||^2: an absolute 1e-12 analogue scaled by e_f/e_d (5e-4) would swallow real differences
+// between small errors. Float: pivot 64 e (a Gram matrix of float vectors is only known to ~e relative);
+// improvement > 8 e * best + 64 e^2 (1 + ||o||^2) (relative noise of two float sums, plus the noise floor of an
+// error that should be zero). The golden cases keep best and second-best errors 1e-3 apart (spec §8.1).
 struct ConvexFitTolerances {
-    double pivot;    // a pivot <= pivot * max|G| means the support is affinely dependent: skip it
-    double improve;  // a support replaces the best only if its error is lower by > improve * (1 + ||o||^2)
+    double pivot;        // a pivot <= pivot * max|G| means the support is affinely dependent: skip it
+    double improve_abs;  // a fit replaces the best only if err < best - improve_rel * best - improve_abs (1+||o||^2)
+    double improve_rel;
 };
 template <class T>
 ConvexFitTolerances convex_fit_tolerances();
