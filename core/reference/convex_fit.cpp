@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/numerics.hpp"
 
@@ -100,30 +101,43 @@ bool improves(T err, T best, T margin, const ConvexFitTolerances& tol) {
     return err < best - static_cast<T>(tol.improve_rel) * best - margin;
 }
 
-// Visits every support of size 1..max_size drawn from `cand` (sizes ascending, lexicographic within a size) and
-// keeps the first strictly better one.
+// The fit of one support: valid when the affine least squares is non-singular and every beta > 0.
 template <class T>
-void search_supports(const Mat<T>& values, const T* o, const std::vector<Eigen::Index>& cand, int max_size,
-                     const ConvexFitTolerances& tol, T margin, ConvexFit<T>& best) {
+struct SupportFit {
+    bool valid = false;
+    std::vector<T> beta;
+    T err = T(0);
+};
+
+template <class T>
+SupportFit<T> fit_support(const Mat<T>& values, const T* o, const std::vector<Eigen::Index>& sup, double pivot_rel) {
+    SupportFit<T> f;
+    f.valid = affine_least_squares(values, o, sup, pivot_rel, f.beta) &&
+              std::all_of(f.beta.begin(), f.beta.end(), [](T b) { return b > T(0); });
+    if (f.valid) f.err = squared_error(values, o, sup, f.beta);
+    return f;
+}
+
+// Visits every support of size 1..max_size drawn from `cand` (sizes ascending, lexicographic within a size) and
+// keeps the first strictly better one. fit_of(support) -> const SupportFit<T>& lets the greedy solver reuse fits.
+template <class T, class FitOf>
+void search_supports(const std::vector<Eigen::Index>& cand, int max_size, const ConvexFitTolerances& tol, T margin,
+                     FitOf&& fit_of, ConvexFit<T>& best) {
     const int m = static_cast<int>(cand.size());
     std::vector<int> idx;
     std::vector<Eigen::Index> sup;
-    std::vector<T> beta;
     for (int t = 1; t <= std::min(max_size, m); ++t) {
         idx.resize(t);
         for (int a = 0; a < t; ++a) idx[a] = a;
         while (true) {
             sup.resize(t);
             for (int a = 0; a < t; ++a) sup[a] = cand[idx[a]];
-            if (affine_least_squares(values, o, sup, tol.pivot, beta) &&
-                std::all_of(beta.begin(), beta.end(), [](T b) { return b > T(0); })) {
-                const T err = squared_error(values, o, sup, beta);
-                if (!best.found || improves(err, best.squared_error, margin, tol)) {
-                    best.found = true;
-                    best.support = sup;
-                    best.beta = beta;
-                    best.squared_error = err;
-                }
+            const SupportFit<T>& f = fit_of(sup);
+            if (f.valid && (!best.found || improves(f.err, best.squared_error, margin, tol))) {
+                best.found = true;
+                best.support = sup;
+                best.beta = f.beta;
+                best.squared_error = f.err;
             }
             // next combination in lexicographic order
             int a = t - 1;
@@ -152,8 +166,13 @@ template <class T>
 ConvexFit<T> best_convex_exact(const Mat<T>& values, const T* target, const std::vector<Eigen::Index>& candidates,
                                int max_size) {
     const ConvexFitTolerances tol = convex_fit_tolerances<T>();
+    SupportFit<T> scratch;
+    auto fit_of = [&](const std::vector<Eigen::Index>& sup) -> const SupportFit<T>& {
+        scratch = fit_support(values, target, sup, tol.pivot);
+        return scratch;
+    };
     ConvexFit<T> best;
-    search_supports(values, target, candidates, max_size, tol, improvement_margin(values, target, tol), best);
+    search_supports(candidates, max_size, tol, improvement_margin(values, target, tol), fit_of, best);
     return best;
 }
 
@@ -161,12 +180,36 @@ ConvexFit<T> best_convex_exact(const Mat<T>& values, const T* target, const std:
 // chosen set (the exact solver on chosen + {j}); candidates scanned by ascending j, replaced only on a strict
 // improvement; stop at r keys or zero error. The fit reported is the best support found at the last step, which
 // may be a subset of the chosen keys.
+//
+// Every candidate's search revisits the supports drawn from the chosen keys alone, and the singleton {j} it saw
+// at step 0; those fits are memoised, so a step costs one new solve per support that contains j. The visiting
+// order, and so every tie-break, is the same as without the memo.
 template <class T>
 ConvexFit<T> best_convex_greedy(const Mat<T>& values, const T* target, const std::vector<Eigen::Index>& candidates,
                                 int r) {
     const ConvexFitTolerances tol = convex_fit_tolerances<T>();
     const T margin = improvement_margin(values, target, tol);
     std::vector<Eigen::Index> chosen;
+    std::map<std::vector<Eigen::Index>, SupportFit<T>> memo;  // supports without the current candidate
+    std::vector<SupportFit<T>> singles(values.rows());  // {j} for every key, filled at step 0
+    std::vector<char> have_single(values.rows(), 0);
+    SupportFit<T> scratch;
+    Eigen::Index current = -1;
+    auto fit_of = [&](const std::vector<Eigen::Index>& sup) -> const SupportFit<T>& {
+        const bool has_current = std::binary_search(sup.begin(), sup.end(), current);
+        if (has_current && sup.size() > 1) {
+            scratch = fit_support(values, target, sup, tol.pivot);
+            return scratch;
+        }
+        if (sup.size() == 1) {
+            if (!have_single[sup[0]]) singles[sup[0]] = fit_support(values, target, sup, tol.pivot), have_single[sup[0]] = 1;
+            return singles[sup[0]];
+        }
+        auto it = memo.find(sup);
+        if (it == memo.end()) it = memo.emplace(sup, fit_support(values, target, sup, tol.pivot)).first;
+        return it->second;
+    };
+
     ConvexFit<T> best;
     const int steps = std::min<int>(r, static_cast<int>(candidates.size()));
     std::vector<Eigen::Index> cand;
@@ -174,11 +217,12 @@ ConvexFit<T> best_convex_greedy(const Mat<T>& values, const T* target, const std
         ConvexFit<T> step_best;
         Eigen::Index step_key = -1;
         for (Eigen::Index j : candidates) {
-            if (std::find(chosen.begin(), chosen.end(), j) != chosen.end()) continue;
+            if (std::binary_search(chosen.begin(), chosen.end(), j)) continue;
+            current = j;
             cand = chosen;
             cand.insert(std::upper_bound(cand.begin(), cand.end(), j), j);
             ConvexFit<T> fit;
-            search_supports(values, target, cand, static_cast<int>(cand.size()), tol, margin, fit);
+            search_supports(cand, static_cast<int>(cand.size()), tol, margin, fit_of, fit);
             if (step_key < 0 || improves(fit.squared_error, step_best.squared_error, margin, tol)) {
                 step_best = std::move(fit);
                 step_key = j;
