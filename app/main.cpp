@@ -30,6 +30,5 @@ int main(int argc, char** argv) {
     for (const Command& c : commands)
         if (c.sub && c.sub->parsed()) return run_guarded(c.sub->get_name(), c.run);
 
-    std::fputs(app.help().c_str(), stdout);
-    return kExitOk;
+    return run_guarded("", run_example_table);
 }
