@@ -5,6 +5,8 @@
 // model all go through this interface, never through a backend's own headers.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +44,36 @@ struct BackendResult {
     MatF display_map;  // (display_rows, display_cols) max-pooled weights, when asked for
 };
 
+// A batch that follows small edits (issue 6 §3): when one query, key or value changes, only what it touches is
+// recomputed (one row or column of logits, then the affected rows, often in O(1) per row), instead of the whole
+// batch. Obtained from AttentionBackend::open_session(); every problem of the batch must share one Q, K, V (the lab
+// scene: several variants on the same vectors), which the session copies. Results equal a fresh run() on the edited
+// Q, K, V within float tolerance. Not thread-safe: one thread (the GUI's worker) drives a session.
+class AttentionSession {
+public:
+    virtual ~AttentionSession() = default;
+
+    virtual std::size_t size() const = 0;  // problems in the batch, in the order given to open_session
+
+    // Replace row i of the shared Q (length d), K (length d) or V (length dv). Throws InputError for an index out of
+    // range, a wrong length or a non-finite number (nothing changes then).
+    virtual void set_query(std::ptrdiff_t i, std::span<const float> row) = 0;
+    virtual void set_key(std::ptrdiff_t j, std::span<const float> row) = 0;
+    virtual void set_value(std::ptrdiff_t j, std::span<const float> row) = 0;
+
+    // Problem p after every edit so far. Output, metrics, temperature, extras and the display map are always
+    // current; result.weights is filled only when the session was opened with want_weights (materialising the
+    // whole map costs O(n^2) per edit: a GUI that needs single cells should use weight() instead).
+    virtual const BackendResult& result(std::size_t p) = 0;
+
+    // w_ij of problem p (0 off-support), without materialising the map: hover read-outs, zoomed cells.
+    virtual float weight(std::size_t p, std::ptrdiff_t i, std::ptrdiff_t j) = 0;
+
+    // Recompute everything from the current Q, K, V, dropping the rounding drift of many small updates (call it
+    // when a drag ends). Incremental updates already refresh a row whose normaliser cancels.
+    virtual void refresh() = 0;
+};
+
 class AttentionBackend {
 public:
     virtual ~AttentionBackend() = default;
@@ -62,6 +94,13 @@ public:
     // (n, d) x (d, n) and PV of (n, n) x (n, dv): Eigen on CPU, cuBLAS on CUDA) and returns the elapsed
     // milliseconds, so ratios are measured against the same machine in the same run. nullopt: none.
     virtual std::optional<double> reference_gemm_ms(int n, int d, int dv) { return std::nullopt; }
+
+    // Incremental edits (optional capability): nullptr when this backend has none; callers then run() again.
+    // Throws InputError like run(), and when the problems do not share one Q, K, V.
+    virtual std::unique_ptr<AttentionSession> open_session(std::span<const BackendProblem> batch,
+                                                           const BackendOptions& options) {
+        return nullptr;
+    }
 };
 
 }  // namespace attnscope
