@@ -205,16 +205,11 @@ void prepare(const BackendProblem& problem, const BackendOptions& options, Prepa
             break;
         case VariantKind::VaOblivious: break;
         case VariantKind::VaAware: {
-            if (params.solver == Solver::Greedy) {
-                p.gram.resize(n, n);
-                p.gram.noalias() = *p.v * p.v->transpose();
-                p.gram_diag.resize(n);
-                for (Eigen::Index j = 0; j < n; ++j) p.gram_diag[j] = p.gram(j, j);
-            } else {
-                const MatD vd = p.v->cast<double>();
-                p.gram_d.resize(n, n);
-                p.gram_d.noalias() = vd * vd.transpose();
-            }
+            p.v_d = p.v->cast<double>();
+            p.gram_d.resize(n, n);
+            p.gram_d.noalias() = p.v_d * p.v_d.transpose();
+            p.gram_diag.resize(n);
+            for (Eigen::Index j = 0; j < n; ++j) p.gram_diag[j] = p.gram_d(j, j);
             break;
         }
         case VariantKind::Lssa:

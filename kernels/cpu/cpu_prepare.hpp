@@ -39,10 +39,10 @@ struct Prepared {
     float threshold = 0;
     std::vector<Eigen::Index> evicted_at;  // budget: the step at which key j left the buffer (n: never)
 
-    // va_aware: Gram matrix V V^T (float for greedy, double for the exact solver) and its diagonal
-    MatF gram;
+    // va_aware: V in double, its Gram matrix V V^T and the diagonal (both solvers rank fits in double)
+    MatD v_d;
     MatD gram_d;
-    std::vector<float> gram_diag;
+    std::vector<double> gram_diag;
 
     MetricsConfig metrics;
     float lssar_deadzone = 0;

@@ -141,7 +141,7 @@ void implied_row(const Prepared& p, Eigen::Index i, long m, BackendResult& r, Th
 // ---------------------------------------------------------------------------------------------------------------
 
 void value_aware_row(const Prepared& p, Eigen::Index i, long m, const float* prow, const float* orow,
-                     const float* vorow, float* x, const BackendOptions& options, BackendResult& r, ThreadScratch& s) {
+                     const double* vorow, float* x, const BackendOptions& options, BackendResult& r, ThreadScratch& s) {
     const VariantParams& params = *p.params;
     std::fill(x, x + p.n, 0.0f);
     int count = 0;
@@ -165,7 +165,7 @@ void value_aware_row(const Prepared& p, Eigen::Index i, long m, const float* pro
         }
     } else {
         if (params.solver == Solver::Greedy)
-            fit_greedy(*p.v, orow, m, params.r, p.gram, p.gram_diag.data(), vorow, s.va, s.fit);
+            fit_greedy(*p.v, orow, m, params.r, p.gram_d, p.gram_diag.data(), vorow, s.va, s.fit);
         else
             fit_exact(*p.v, orow, m, params.r, p.gram_d, s.va, s.fit);
         count = static_cast<int>(s.fit.support.size());
@@ -347,8 +347,9 @@ void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const Back
         const bool greedy = p.kind == VariantKind::VaAware && params.solver == Solver::Greedy;
         if (greedy) {
             if (s.vo.rows() < rows || s.vo.cols() != n) s.vo.resize(block_rows(n), n);
-            RowsMap vo(s.vo.data(), rows, jend, Eigen::OuterStride<>(n));
-            vo.noalias() = oe * p.v->topRows(jend).transpose();
+            s.oe_d = oe.cast<double>();
+            Eigen::Map<MatD, 0, Eigen::OuterStride<>> vo(s.vo.data(), rows, jend, Eigen::OuterStride<>(n));
+            vo.noalias() = s.oe_d * p.v_d.topRows(jend).transpose();
         }
         for (Eigen::Index i = i0; i < i1; ++i) {
             const long m = p.support_end(i);

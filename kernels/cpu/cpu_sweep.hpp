@@ -15,7 +15,8 @@ struct ThreadScratch {
     MatF rows;       // (B, n) logits -> weights, when the result keeps no weights
     MatF aux;        // (B, n) exact kernel weights (va_oblivious/aware) or LSSA weights (lssar), when not in extras
     MatF out_exact;  // (B, dv) exact output (va_oblivious/aware), when not in extras
-    MatF vo;         // (B, n) V o_i per row (va_aware greedy)
+    MatD vo;         // (B, n) V o_i per row in double (va_aware greedy)
+    MatD oe_d;       // (B, dv) the block's exact outputs in double
     std::vector<float> mask;
     std::vector<double> base;  // implied temperature: b_ij = q_i.k_j / sqrt(d)
     std::vector<int> idx;

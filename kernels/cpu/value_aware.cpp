@@ -16,7 +16,7 @@ constexpr double kEps = std::numeric_limits<float>::epsilon();
 constexpr double kPivotRel = 64 * kEps;
 constexpr double kImproveRel = 8 * kEps;
 constexpr double kImproveAbs = 64 * kEps * kEps;
-constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Largest support a fit handles: the exact solver's max_subsets (200000) caps |T| at 17 keys; greedy steps are capped
 // by validate()'s work limit long before 32.
@@ -140,26 +140,27 @@ void fit_on_keys(const MatF& values, const float* o, const int* keys, int t, dou
 // [SECTION] Greedy candidate scan: all keys j at once, support U + {j} for a fixed U of chosen keys.
 // ---------------------------------------------------------------------------------------------------------------
 
-// cand_err[j] <- min(cand_err[j], err(U + {j})) where the fit is feasible (every beta > 0). In float, from Gram
-// entries K = V V^T with base v_j: G_pq = K_pq - K_pj - K_qj + K_jj, g_p = vo_p - vo_j - K_pj + K_jj,
-// err = ||o - v_j||^2 - g.x. Used only to rank candidates; the winner is re-fitted in double.
+// cand_err[j] <- min(cand_err[j], err(U + {j})) where the fit is feasible (every beta > 0), from Gram entries
+// K = V V^T with base v_j: G_pq = K_pq - K_pj - K_qj + K_jj, g_p = vo_p - vo_j - K_pj + K_jj,
+// err = ||o - v_j||^2 - g.x. In double: err is a difference of terms of size ||v||^2, so float would bury every
+// error below ~eps ||v||^2 (1e-6 at dv = 16) in noise and pick the step's key at random among good candidates.
 template <int U>
-void scan_supports(const int* a, long m, const MatF& gram, const float* kd, const float* vo, float oo,
-                   const std::uint8_t* chosen, float* cand_err) {
-    float kaa[U][U], voa[U];
-    const float* ka[U];
+void scan_supports(const int* a, long m, const MatD& gram, const double* kd, const double* vo, double oo,
+                   const std::uint8_t* chosen, double* cand_err) {
+    double kaa[U][U], voa[U];
+    const double* ka[U];
     for (int p = 0; p < U; ++p) {
         ka[p] = &gram(a[p], 0);
         voa[p] = vo[a[p]];
         for (int q = 0; q < U; ++q) kaa[p][q] = gram(a[p], a[q]);
     }
-    const float piv_rel = static_cast<float>(kPivotRel);
+    const double piv_rel = kPivotRel;
 #pragma omp simd
     for (long j = 0; j < m; ++j) {
-        const float kjj = kd[j], voj = vo[j];
-        float kaj[U], G[U][U], g[U], g0[U], x[U];
+        const double kjj = kd[j], voj = vo[j];
+        double kaj[U], G[U][U], g[U], g0[U], x[U];
         for (int p = 0; p < U; ++p) kaj[p] = ka[p][j];
-        float gmax = 0.0f;
+        double gmax = 0.0;
         for (int p = 0; p < U; ++p) {
             for (int q = 0; q < U; ++q) {
                 G[p][q] = kaa[p][q] - kaj[p] - kaj[q] + kjj;
@@ -171,48 +172,48 @@ void scan_supports(const int* a, long m, const MatF& gram, const float* kd, cons
         bool ok = chosen[j] == 0;
         for (int c = 0; c < U; ++c) {
             ok = ok && G[c][c] > piv_rel * gmax;
-            const float inv = 1.0f / G[c][c];
+            const double inv = 1.0 / G[c][c];
             for (int r = c + 1; r < U; ++r) {
-                const float f = G[r][c] * inv;
+                const double f = G[r][c] * inv;
                 for (int k = c; k < U; ++k) G[r][k] -= f * G[c][k];
                 g[r] -= f * g[c];
             }
         }
-        float sx = 0.0f, gx = 0.0f;
+        double sx = 0.0, gx = 0.0;
         for (int r = U - 1; r >= 0; --r) {
-            float acc = g[r];
+            double acc = g[r];
             for (int k = r + 1; k < U; ++k) acc -= G[r][k] * x[k];
             x[r] = acc / G[r][r];
-            ok = ok && x[r] > 0.0f;
+            ok = ok && x[r] > 0.0;
             sx += x[r];
             gx += g0[r] * x[r];
         }
-        ok = ok && sx < 1.0f;  // beta_j = 1 - sum x > 0
-        const float err = (oo - 2.0f * voj + kjj) - gx;
+        ok = ok && sx < 1.0;  // beta_j = 1 - sum x > 0
+        const double err = (oo - 2.0 * voj + kjj) - gx;
         cand_err[j] = ok && err < cand_err[j] ? err : cand_err[j];
     }
 }
 
-void scan_singletons(long m, const float* kd, const float* vo, float oo, const std::uint8_t* chosen,
-                     float* cand_err) {
+void scan_singletons(long m, const double* kd, const double* vo, double oo, const std::uint8_t* chosen,
+                     double* cand_err) {
 #pragma omp simd
-    for (long j = 0; j < m; ++j) cand_err[j] = chosen[j] ? kInf : (oo - 2.0f * vo[j] + kd[j]);
+    for (long j = 0; j < m; ++j) cand_err[j] = chosen[j] ? kInf : (oo - 2.0 * vo[j] + kd[j]);
 }
 
 // Supports U + {j} for a U of any size (r > 8): scalar, from the same Gram entries in double.
-void scan_supports_generic(const int* a, int u, long m, const MatF& gram, const float* kd, const float* vo, float oo,
-                           const std::uint8_t* chosen, float* cand_err) {
+void scan_supports_generic(const int* a, int u, long m, const MatD& gram, const double* kd, const double* vo,
+                           double oo, const std::uint8_t* chosen, double* cand_err) {
     std::vector<double> G(static_cast<std::size_t>(u) * (u + 1)), g0(u), x(u);
     for (long j = 0; j < m; ++j) {
         if (chosen[j]) continue;
         double gmax = 0;
         for (int p = 0; p < u; ++p) {
             for (int q = 0; q < u; ++q) {
-                const double v = static_cast<double>(gram(a[p], a[q])) - gram(a[p], j) - gram(a[q], j) + kd[j];
+                const double v = gram(a[p], a[q]) - gram(a[p], j) - gram(a[q], j) + kd[j];
                 G[p * (u + 1) + q] = v;
                 gmax = std::max(gmax, std::abs(v));
             }
-            g0[p] = static_cast<double>(vo[a[p]]) - vo[j] - gram(a[p], j) + kd[j];
+            g0[p] = vo[a[p]] - vo[j] - gram(a[p], j) + kd[j];
             G[p * (u + 1) + u] = g0[p];
         }
         bool ok = gmax > 0;
@@ -240,13 +241,13 @@ void scan_supports_generic(const int* a, int u, long m, const MatF& gram, const 
             gx += g0[r] * x[r];
         }
         if (!ok || !(sx < 1.0)) continue;
-        const double err = (static_cast<double>(oo) - 2.0 * vo[j] + kd[j]) - gx;
-        if (err < cand_err[j]) cand_err[j] = static_cast<float>(err);
+        const double err = (oo - 2.0 * vo[j] + kd[j]) - gx;
+        if (err < cand_err[j]) cand_err[j] = err;
     }
 }
 
-void scan(const int* a, int u, long m, const MatF& gram, const float* kd, const float* vo, float oo,
-          const std::uint8_t* chosen, float* cand_err) {
+void scan(const int* a, int u, long m, const MatD& gram, const double* kd, const double* vo, double oo,
+          const std::uint8_t* chosen, double* cand_err) {
     switch (u) {
         case 1: return scan_supports<1>(a, m, gram, kd, vo, oo, chosen, cand_err);
         case 2: return scan_supports<2>(a, m, gram, kd, vo, oo, chosen, cand_err);
@@ -286,8 +287,8 @@ int top_r(const float* p, long m, int r, int* idx) {
     return keep;
 }
 
-void fit_greedy(const MatF& values, const float* o, long m, int r, const MatF& gram, const float* gram_diag,
-                const float* vo, ValueAwareScratch& s, SparseFit& out) {
+void fit_greedy(const MatF& values, const float* o, long m, int r, const MatD& gram, const double* gram_diag,
+                const double* vo, ValueAwareScratch& s, SparseFit& out) {
     const long dv = values.cols();
     const double oo = squared_norm(o, dv);
     const double margin = kImproveAbs * (1.0 + oo);
@@ -299,7 +300,7 @@ void fit_greedy(const MatF& values, const float* o, long m, int r, const MatF& g
     out = SparseFit{};
     for (int step = 0; step < steps; ++step) {
         if (step == 0) {
-            scan_singletons(m, gram_diag, vo, static_cast<float>(oo), s.chosen.data(), s.cand_err.data());
+            scan_singletons(m, gram_diag, vo, oo, s.chosen.data(), s.cand_err.data());
         } else {
             // New supports: U + {j} with U a subset of the chosen keys that contains the newest one.
             const int newest = order.back();
@@ -310,7 +311,7 @@ void fit_greedy(const MatF& values, const float* o, long m, int r, const MatF& g
                 for (int b = 0; b < others; ++b)
                     if (mask & (1 << b)) u_keys[u++] = order[b];
                 u_keys[u++] = newest;
-                scan(u_keys.data(), u, m, gram, gram_diag, vo, static_cast<float>(oo), s.chosen.data(), s.cand_err.data());
+                scan(u_keys.data(), u, m, gram, gram_diag, vo, oo, s.chosen.data(), s.cand_err.data());
             }
         }
         // The step's key: candidates in ascending j, each worth min(its own best, the fit without it), replaced
@@ -320,7 +321,7 @@ void fit_greedy(const MatF& values, const float* o, long m, int r, const MatF& g
         double pick_val = 0;
         for (long j = 0; j < m; ++j) {
             if (s.chosen[j]) continue;
-            const double val = std::min(static_cast<double>(s.cand_err[j]), floor);
+            const double val = std::min(s.cand_err[j], floor);
             if (pick < 0 || improves(val, pick_val, margin)) {
                 pick = j;
                 pick_val = val;
