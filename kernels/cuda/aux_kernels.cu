@@ -1,6 +1,6 @@
 // aux_kernels.cu — the small kernels around the fused rows: selective's F as a chunked column prefix sum, row norms
-// (LSSA), value scaling (SSA), per-row output distances (value-aware error_l2), the display max-pool and benchmark
-// input fill.
+// (LSSA), value scaling (SSA), per-row output distances (value-aware error_l2) and benchmark input fill. (The
+// display max-pool is fused into the row kernel: row_kernels.cu.)
 #include <algorithm>
 
 #include "kernels/cuda/cuda_kernels.cuh"
@@ -91,23 +91,6 @@ __global__ void row_distance_kernel(const float* __restrict__ a, const float* __
     if (lane == 0) out[row] = sqrt(s);
 }
 
-// One thread per display cell; adjacent cells of a display row read adjacent column ranges (coalesced enough:
-// the map is read once, and only rows*cols floats leave the GPU).
-__global__ void max_pool_kernel(const float* __restrict__ w, int n, int rows, int cols, float* __restrict__ out) {
-    const int c = blockIdx.x * blockDim.x + threadIdx.x;
-    const int r = blockIdx.y;
-    if (c >= cols) return;
-    int r0, r1, c0, c1;
-    rowmath::pool_range(r, n, rows, r0, r1);
-    rowmath::pool_range(c, n, cols, c0, c1);
-    float mx = 0.0f;  // weights are >= 0; an all-masked cell shows 0
-    for (int i = r0; i < r1; ++i) {
-        const float* row = w + static_cast<long long>(i) * n;
-        for (int j = c0; j < c1; ++j) mx = fmaxf(mx, row[j]);
-    }
-    out[static_cast<long long>(r) * cols + c] = mx;
-}
-
 __global__ void fill_random_kernel(float* __restrict__ x, std::size_t count, std::uint32_t seed) {
     for (std::size_t t = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; t < count;
          t += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
@@ -146,11 +129,6 @@ void launch_scale_rows(const float* v, const float* tau, int n, int dv, float* o
 
 void launch_row_distance(const float* a, const float* b, int n, int dv, double* out, cudaStream_t stream) {
     row_distance_kernel<<<(n + 7) / 8, 256, 0, stream>>>(a, b, n, dv, out);
-}
-
-void launch_max_pool(const float* w, int n, int rows, int cols, float* out, cudaStream_t stream) {
-    const dim3 grid((cols + 127) / 128, rows);
-    max_pool_kernel<<<grid, 128, 0, stream>>>(w, n, rows, cols, out);
 }
 
 void launch_fill_random(float* x, std::size_t count, std::uint32_t seed, cudaStream_t stream) {

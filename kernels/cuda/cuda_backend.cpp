@@ -19,6 +19,26 @@ namespace {
 
 std::vector<float> to_float(const std::vector<double>& x) { return {x.begin(), x.end()}; }
 
+// Results are often the caller's from the previous edit: keep their allocations (Eigen's resize to the same shape
+// is free), clear only what this run does not fill.
+void clear_metrics(RowMetrics& m) {
+    for (auto* v : {&m.entropy, &m.entropy_normalised, &m.effective_support, &m.participation_ratio, &m.spikiness,
+                    &m.max_weight, &m.topk_mass, &m.gini})
+        v->clear();
+    for (auto* v : {&m.count_above, &m.count_above_uniform, &m.support_size}) v->clear();
+}
+
+void clear_extras_except(VariantExtras<float>& e, VariantKind kind, bool want) {
+    const bool ssa = want && kind == VariantKind::Ssa, sel = want && kind == VariantKind::Selective;
+    const bool lssa = want && (kind == VariantKind::Lssa || kind == VariantKind::Lssar);
+    const bool va = want && (kind == VariantKind::VaOblivious || kind == VariantKind::VaAware);
+    if (!ssa) e.tau_q.clear(), e.tau_v.clear();
+    if (!sel) e.sel_s.resize(0, 0), e.sel_f.resize(0, 0), e.pruned.resize(0, 0);
+    if (!lssa) e.lambda.clear();
+    if (!(want && kind == VariantKind::Lssar)) e.lssa_weights.resize(0, 0);
+    if (!va) e.exact_weights.resize(0, 0), e.exact_output.resize(0, 0), e.error_l2.clear();
+}
+
 void size_metrics(RowMetrics& m, std::size_t n) {
     for (auto* v : {&m.entropy, &m.entropy_normalised, &m.effective_support, &m.participation_ratio, &m.spikiness,
                     &m.max_weight, &m.topk_mass, &m.gini})
@@ -84,7 +104,6 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
             lambda = rowmath::lssa_lambdas(params, n, d, bp.causal);
 
         AttentionResult<float>& r = results[t].result;
-        r = AttentionResult<float>{};
         r.kind = bp.kind;
         r.causal = bp.causal;
         r.temperature = rowmath::explicit_temperature(bp.kind, params, n, d, tau_q, lambda);
@@ -93,7 +112,13 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
         if (options.want_weights) {
             r.weights.resize(n, n);
             p.weights = r.weights.data();
+        } else {
+            r.weights.resize(0, 0);
         }
+        clear_metrics(r.metrics);
+        r.implied_temperature.clear();
+        r.implied_flag.clear();
+        clear_extras_except(r.extras, bp.kind, options.want_extras);
         if (options.want_metrics) {
             size_metrics(r.metrics, static_cast<std::size_t>(n));
             RowMetrics& m = r.metrics;
@@ -145,8 +170,9 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
                 default: break;
             }
         }
-        results[t].display_map.resize(0, 0);
-        if (options.display_rows > 0 && options.display_cols > 0) {
+        if (options.display_rows <= 0 || options.display_cols <= 0) {
+            results[t].display_map.resize(0, 0);
+        } else {
             results[t].display_map.resize(options.display_rows, options.display_cols);
             p.display = results[t].display_map.data();
             p.display_rows = options.display_rows;

@@ -112,6 +112,7 @@ struct Engine::Impl {
     PinnedBuffer in_stage, out_stage;
     std::list<GraphEntry> graphs;  // most recently used first
     bool tf32 = false, use_graphs = true;
+    std::string graph_failure;  // why graphs were turned off, if they were
     int ref_n = 0, ref_d = 0, ref_dv = 0;
     EngineTiming timing;
     std::mutex mutex;
@@ -119,7 +120,7 @@ struct Engine::Impl {
     void init();
     void clear_graphs();
     void destroy();
-    void run_group(std::vector<EngineProblem>& problems);
+    void run_group(std::vector<EngineProblem>& problems, const Plan& plan);
     void enqueue(const Plan& plan, const std::vector<EngineProblem>& problems, bool staged);
     void enqueue_compute(const Plan& plan, const std::vector<EngineProblem>& problems);
     void gemm_group(const Plan& plan, const GemmGroup& g);
@@ -250,6 +251,9 @@ void Engine::Impl::enqueue_compute(const Plan& plan, const std::vector<EnginePro
             launch_evictions(jobs0 + pp.job0, fp(pp.f), reinterpret_cast<int*>(device_ptr(plan, base, pp.evict)),
                              p.n, stream);
     }
+    for (const ProblemPlan& pp : plan.problems)
+        if (pp.display) check(cudaMemsetAsync(device_ptr(plan, base, pp.display), 0, pp.display.bytes, stream),
+                              "cudaMemsetAsync (display)");
     RowLaunch l0;
     l0.jobs = jobs0;
     l0.first_blocks = reinterpret_cast<const int*>(device_ptr(plan, base, plan.first0));
@@ -283,12 +287,6 @@ void Engine::Impl::enqueue_compute(const Plan& plan, const std::vector<EnginePro
         launch_implied(reinterpret_cast<const ImpliedJob*>(device_ptr(plan, base, plan.implied_jobs)),
                        reinterpret_cast<const int*>(device_ptr(plan, base, plan.implied_first)), plan.nimplied,
                        plan.blocks_implied, plan.max_n_implied, stream);
-    for (std::size_t t = 0; t < problems.size(); ++t) {
-        const ProblemPlan& pp = plan.problems[t];
-        if (pp.display)
-            launch_max_pool(fp(pp.w), problems[t].prm.n, problems[t].display_rows, problems[t].display_cols,
-                            fp(pp.display), stream);
-    }
     check(cudaGetLastError(), "kernel launch");
 }
 
@@ -310,8 +308,7 @@ void Engine::Impl::enqueue(const Plan& plan, const std::vector<EngineProblem>& p
               "cudaMemcpyAsync (download)");
 }
 
-void Engine::Impl::run_group(std::vector<EngineProblem>& problems) {
-    Plan plan = make_plan(problems);
+void Engine::Impl::run_group(std::vector<EngineProblem>& problems, const Plan& plan) {
     check_shared_memory(plan);
     const bool staged = plan.region_bytes[0] <= kStageCap && plan.region_bytes[2] <= kStageCap;
     bool moved = arena.ensure(plan.total_bytes());
@@ -331,18 +328,22 @@ void Engine::Impl::run_group(std::vector<EngineProblem>& problems) {
             // capture once per structure; a failure to capture only costs the graph, not the run
             cudaGraph_t graph = nullptr;
             cudaGraphExec_t exec = nullptr;
-            bool ok = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess;
+            cudaError_t e = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+            bool ok = e == cudaSuccess;
             if (ok) {
                 try {
                     enqueue(plan, problems, true);
-                } catch (const std::exception&) {
+                } catch (const std::exception& ex) {
+                    graph_failure = ex.what();
                     ok = false;
                 }
-                ok = cudaStreamEndCapture(stream, &graph) == cudaSuccess && ok;
-                ok = ok && cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess;
+                e = cudaStreamEndCapture(stream, &graph);
+                ok = ok && e == cudaSuccess;
+                if (ok && (e = cudaGraphInstantiate(&exec, graph, 0)) != cudaSuccess) ok = false;
                 if (graph) cudaGraphDestroy(graph);
             }
             if (!ok) {
+                if (graph_failure.empty()) graph_failure = cuda_error_text("CUDA graph capture", e);
                 cudaGetLastError();
                 use_graphs = false;
             } else {
@@ -390,6 +391,7 @@ std::string Engine::device_description() const {
       << (m->prop.totalGlobalMem >> 30) << " GiB; driver " << m->driver_version / 1000 << "."
       << (m->driver_version % 1000) / 10 << ", runtime " << m->runtime_version / 1000 << "."
       << (m->runtime_version % 1000) / 10 << ")";
+    if (!m->graph_failure.empty()) s << "; CUDA graphs off: " << m->graph_failure;
     return s.str();
 }
 
@@ -405,15 +407,29 @@ void Engine::run(std::vector<EngineProblem>& problems) {
     const auto t0 = std::chrono::steady_clock::now();
     m->timing = EngineTiming{};
     if (problems.empty()) return;
+    const Plan whole = make_plan(problems);
+    m->check_shared_memory(whole);
+    if (whole.total_bytes() <= m->arena.cap) {  // the common case: it fits where the last run fitted
+        m->run_group(problems, whole);
+        m->timing.groups = 1;
+        m->timing.total_ms = ms_since(t0);
+        return;
+    }
     // Batches that do not fit device memory run in groups that do (greedily, in order).
     std::size_t free_b = 0, total_b = 0;
     check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
     const std::size_t budget = (free_b + m->arena.cap) / 10 * 9;
+    if (whole.total_bytes() <= budget) {
+        m->run_group(problems, whole);
+        m->timing.groups = 1;
+        m->timing.total_ms = ms_since(t0);
+        return;
+    }
     std::vector<EngineProblem> group;
     std::size_t group_bytes = 0;
     auto flush = [&] {
         if (group.empty()) return;
-        m->run_group(group);
+        m->run_group(group, make_plan(group));
         ++m->timing.groups;
         group.clear();
         group_bytes = 0;

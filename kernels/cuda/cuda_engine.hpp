@@ -26,7 +26,7 @@ struct EngineProblem {
     std::vector<float> tau_v;  // ssa with value_temp: (n) value temperatures (empty: none)
 
     float* weights = nullptr;  // (n, n)
-    float* output = nullptr;   // (n, dv), always
+    float* output = nullptr;   // (n, dv); nullptr skips the PV GEMM (a map-only run)
     double* metrics[8] = {};   // spec §7 doubles in rowmath::MetricsOut order (n each), all or none
     int* metric_ints[3] = {};  // count_above, count_above_uniform, support_size (n each)
     double* implied_value = nullptr;       // (n)

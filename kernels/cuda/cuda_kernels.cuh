@@ -48,8 +48,6 @@ void launch_inv_norms(const float* x, int n, int d, float* out, cudaStream_t str
 void launch_scale_rows(const float* v, const float* tau, int n, int dv, float* out, cudaStream_t stream);
 // out_i = || a_i - b_i || for rows of (n, dv) matrices, in double.
 void launch_row_distance(const float* a, const float* b, int n, int dv, double* out, cudaStream_t stream);
-// Max-pool of w (n, n) to (rows, cols), spikes stay visible (rowmath::pool_range).
-void launch_max_pool(const float* w, int n, int rows, int cols, float* out, cudaStream_t stream);
 // Deterministic pseudo-random floats in [-1, 1) (benchmark inputs).
 void launch_fill_random(float* x, std::size_t count, std::uint32_t seed, cudaStream_t stream);
 

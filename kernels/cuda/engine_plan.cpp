@@ -150,9 +150,10 @@ Plan make_plan(const std::vector<EngineProblem>& problems) {
             pp.inv_q = inputs[qi].inv;
             pp.inv_k = inputs[ki].inv;
         }
-        pp.w = b.result(p.weights, sizeof(float) * nn, true);
-        pp.o = b.result(p.output, sizeof(float) * nd, true);
         const bool va_aware = prm.kind == rowmath::kVaAware, va_obl = prm.kind == rowmath::kVaOblivious;
+        pp.w = b.result(p.weights, sizeof(float) * nn, true);
+        // the output (one PV GEMM, as heavy as the logits GEMM) only when wanted, or for the value-aware error
+        pp.o = b.result(p.output, sizeof(float) * nd, (va_aware || va_obl) && p.extra_error_l2);
         if (prm.kind == rowmath::kLssar || va_obl || va_aware) pp.aux = b.result(p.extra_aux, sizeof(float) * nn, va_aware);
         if (va_obl || va_aware) {
             pp.o_exact = b.result(p.extra_exact_output, sizeof(float) * nd, va_aware);
@@ -207,16 +208,17 @@ Plan make_plan(const std::vector<EngineProblem>& problems) {
         const Slot vv = pp.v_scaled ? pp.v_scaled : pp.v;
         if (va_aware) {
             add_gemm(plan.pv_groups, false, n, dv, GemmOp{pp.v, pp.aux, pp.o_exact});
-            add_gemm(plan.pv_late_groups, false, n, dv, GemmOp{pp.v, pp.w, pp.o});
+            if (pp.o) add_gemm(plan.pv_late_groups, false, n, dv, GemmOp{pp.v, pp.w, pp.o});
         } else {
-            add_gemm(plan.pv_groups, false, n, dv, GemmOp{vv, pp.w, pp.o});
+            if (pp.o) add_gemm(plan.pv_groups, false, n, dv, GemmOp{vv, pp.w, pp.o});
             if (va_obl && pp.o_exact) add_gemm(plan.pv_groups, false, n, dv, GemmOp{pp.v, pp.aux, pp.o_exact});
         }
 
         // Structure of this problem for the graph cache.
         std::uint64_t wants = 0;
-        const void* dsts[] = {p.weights, p.metrics[0], p.implied_value, p.extra_s, p.extra_f, p.extra_pruned,
-                              p.extra_aux, p.extra_exact_output, p.extra_error_l2, p.display};
+        const void* dsts[] = {p.weights,   p.metrics[0],          p.implied_value,  p.extra_s,
+                              p.extra_f,   p.extra_pruned,        p.extra_aux,      p.extra_exact_output,
+                              p.extra_error_l2, p.display,        p.output};
         for (std::size_t t = 0; t < std::size(dsts); ++t)
             if (dsts[t]) wants |= std::uint64_t{1} << t;
         sig.insert(sig.end(),
@@ -277,6 +279,9 @@ void fill_upload_image(const Plan& plan, const std::vector<EngineProblem>& probl
         j.o_exact = fdev(pp.o_exact);
         j.stats = reinterpret_cast<double*>(dev(pp.stats));
         j.istats = reinterpret_cast<int*>(dev(pp.istats));
+        j.display = reinterpret_cast<unsigned*>(dev(pp.display));
+        j.display_rows = pp.display ? p.display_rows : 0;
+        j.display_cols = pp.display ? p.display_cols : 0;
         j.stage = 0;
         j.first_block = b0;
         first0[pp.job0] = b0;
