@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/cpu/cpu_prepare.hpp"
+#include "kernels/cpu/cpu_session.hpp"
 #include "kernels/cpu/cpu_sweep.hpp"
 
 namespace attnscope::kernels {
@@ -62,6 +63,11 @@ public:
         g.o.noalias() = g.s * g.v;
         const auto t1 = std::chrono::steady_clock::now();
         return std::chrono::duration<double, std::milli>(t1 - t0).count();
+    }
+
+    std::unique_ptr<AttentionSession> open_session(std::span<const BackendProblem> batch,
+                                                   const BackendOptions& options) override {
+        return cpu::open_cpu_session(batch, options);
     }
 
 private:

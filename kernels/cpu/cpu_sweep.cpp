@@ -197,6 +197,10 @@ void value_aware_row(const Prepared& p, Eigen::Index i, long m, const float* pro
 // [SECTION] Blocks
 // ---------------------------------------------------------------------------------------------------------------
 
+void implied_rows(const Prepared& p, Eigen::Index i0, Eigen::Index i1, BackendResult& r, ThreadScratch& s) {
+    for (Eigen::Index i = i0; i < i1; ++i) implied_row(p, i, p.support_end(i), r, s);
+}
+
 Eigen::Index block_rows(Eigen::Index n) {
     const Eigen::Index b = (Eigen::Index{1} << 17) / std::max<Eigen::Index>(n, 1);  // 512 KiB of floats
     return std::clamp<Eigen::Index>(b, 8, 64);
@@ -358,8 +362,7 @@ void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const Back
         }
     }
 
-    if (o.want_implied)
-        for (Eigen::Index i = i0; i < i1; ++i) implied_row(p, i, p.support_end(i), r, s);
+    if (o.want_implied) implied_rows(p, i0, i1, r, s);
 
     // 4. display
     if (r.display_map.size() > 0) max_pool_rows(w0, n, i0, i1, n, n, r.display_map);

@@ -35,4 +35,7 @@ void allocate_result(const Prepared& p, const BackendOptions& options, BackendRe
 void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const BackendOptions& options, BackendResult& r,
                  ThreadScratch& s);
 
+// Entropy-matched temperature (spec §7) of rows [i0, i1), from the entropies already in r.result.metrics.
+void implied_rows(const Prepared& p, Eigen::Index i0, Eigen::Index i1, BackendResult& r, ThreadScratch& s);
+
 }  // namespace attnscope::kernels::cpu

@@ -76,6 +76,60 @@ void write_metrics(double h, double l, double s2, double w_max, double topk, dou
 
 }  // namespace
 
+void sort_nonnegative(const float* w, long m, float* out, RowStatsScratch& s) {
+    if (m < kRadixMin) {
+        std::copy(w, w + m, out);
+        std::sort(out, out + m);
+        return;
+    }
+    s.a.resize(static_cast<std::size_t>(m));
+    std::uint32_t* a = s.a.data();
+    auto* b = reinterpret_cast<std::uint32_t*>(out);
+    std::memcpy(a, w, static_cast<std::size_t>(m) * sizeof(float));
+    std::uint32_t h0[2048] = {}, h1[2048] = {}, h2[1024] = {};
+    for (long j = 0; j < m; ++j) {
+        const std::uint32_t v = a[j];
+        ++h0[v & 2047u];
+        ++h1[(v >> 11) & 2047u];
+        ++h2[v >> 22];
+    }
+    std::uint32_t s0 = 0, s1 = 0, s2 = 0;
+    for (int d = 0; d < 2048; ++d) {
+        const std::uint32_t c0 = h0[d], c1 = h1[d];
+        h0[d] = s0;
+        h1[d] = s1;
+        s0 += c0;
+        s1 += c1;
+    }
+    for (int d = 0; d < 1024; ++d) {
+        const std::uint32_t c2 = h2[d];
+        h2[d] = s2;
+        s2 += c2;
+    }
+    for (long j = 0; j < m; ++j) b[h0[a[j] & 2047u]++] = a[j];
+    for (long j = 0; j < m; ++j) a[h1[(b[j] >> 11) & 2047u]++] = b[j];
+    for (long j = 0; j < m; ++j) b[h2[a[j] >> 22]++] = a[j];
+}
+
+void summary_row_metrics(const float* sorted, long m, double l, double xlogx, double sq, double rank_sum,
+                         const MetricsConfig& cfg, RowMetrics& out, std::size_t i) {
+    if (!(l > 0.0)) {
+        undefined_row_metrics(out, i);
+        return;
+    }
+    const double h = std::log(l) - xlogx / l;
+    auto above = [&](double thr) {
+        return static_cast<long>(sorted + m - std::upper_bound(sorted, sorted + m, static_cast<float>(thr)));
+    };
+    const long k = std::min<long>(cfg.k, m);
+    double topk = 0;
+    for (long r = m - k; r < m; ++r) topk += sorted[r];
+    const double gini =
+        m > 1 ? (2.0 * rank_sum - static_cast<double>(m + 1) * l) / (static_cast<double>(m) * l) : 0.0;
+    write_metrics(h, l, sq, sorted[m - 1], topk, gini, above(cfg.theta * l),
+                  above(l / static_cast<double>(m) * (1.0 + kUniformSlack)), m, out, i);
+}
+
 void undefined_row_metrics(RowMetrics& out, std::size_t i) {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     out.entropy[i] = out.entropy_normalised[i] = out.effective_support[i] = nan;

@@ -20,6 +20,7 @@ struct MetricsConfig {
 // Reused buffers: sized on first use, never shrunk.
 struct RowStatsScratch {
     std::vector<std::uint32_t> a, b;
+    std::vector<float> y;
 };
 
 // w: (m) non-negative row over the full support S_i (zeros where keys are pruned), any positive scale: the metrics
@@ -31,6 +32,15 @@ void dense_row_metrics(const float* w, long m, double entropy, const MetricsConf
 // A row with `count` non-zero weights `vals` (any order) among m keys: O(count log count).
 void sparse_row_metrics(const float* vals, int count, long m, const MetricsConfig& cfg, RowMetrics& out,
                         std::size_t i);
+
+// w[0, m) (non-negative) sorted ascending into out[0, m), exactly: a three-pass LSD radix on the float bits
+// (non-negative IEEE floats order as their bit patterns). O(m); used where a row's order is kept and updated.
+void sort_nonnegative(const float* w, long m, float* out, RowStatsScratch& scratch);
+
+// The metrics of a row kept as a running summary (incremental edits): its values in ascending order, sum l,
+// sum x ln x, sum x^2 and rank_sum = sum_r (r + 1) sorted[r]. O(log m + k). l = 0: undefined metrics.
+void summary_row_metrics(const float* sorted, long m, double l, double xlogx, double sq, double rank_sum,
+                         const MetricsConfig& cfg, RowMetrics& out, std::size_t i);
 
 // Every metric of row i undefined (NaN, counts -1).
 void undefined_row_metrics(RowMetrics& out, std::size_t i);

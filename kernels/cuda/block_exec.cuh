@@ -18,12 +18,6 @@ struct ReduceScratch {
     unsigned long long u[33];
 };
 
-__device__ __forceinline__ int pow2_ceil(int m) {
-    int p = 1;
-    while (p < m) p <<= 1;
-    return p;
-}
-
 class BlockExec {
 public:
     __device__ BlockExec(ReduceScratch* red, float* row, std::uint64_t* keys64, double* dvec, int* ints)
@@ -130,8 +124,10 @@ public:
         return {m_red->f[32], m_red->i[32]};
     }
 
-    __device__ void sort_u32(std::uint32_t* k, int m) { bitonic(k, m, ~std::uint32_t{0}); }
-    __device__ void sort_u64(std::uint64_t* k, int m) { bitonic(k, m, ~std::uint64_t{0}); }
+    __device__ void sort_u32(std::uint32_t* k, int m) { bitonic_sort(*this, k, m, ~std::uint32_t{0}); }
+    __device__ void sort_u64(std::uint64_t* k, int m) { bitonic_sort(*this, k, m, ~std::uint64_t{0}); }
+
+    __device__ void atomic_max(std::uint32_t* p, std::uint32_t v) { atomicMax(reinterpret_cast<unsigned*>(p), v); }
 
     __device__ float* row() { return m_row; }
     __device__ std::uint64_t* keys64() { return m_keys64; }
@@ -186,29 +182,6 @@ private:
         __syncthreads();
 #pragma unroll
         for (int c = 0; c < K; ++c) a[c] = m_red->d[32][c];
-    }
-
-    // Ascending bitonic sort of k[0, m), padded with `pad` (the largest key) to the next power of two.
-    template <class K>
-    __device__ void bitonic(K* k, int m, K pad) {
-        const int np = pow2_ceil(m);
-        for (int j = m + threadIdx.x; j < np; j += blockDim.x) k[j] = pad;
-        __syncthreads();
-        for (int size = 2; size <= np; size <<= 1) {
-            for (int stride = size >> 1; stride > 0; stride >>= 1) {
-                for (int t = threadIdx.x; t < (np >> 1); t += blockDim.x) {
-                    const int lo = 2 * t - (t & (stride - 1));
-                    const int hi = lo + stride;
-                    const bool ascending = (lo & size) == 0;
-                    const K a = k[lo], b = k[hi];
-                    if ((a > b) == ascending) {
-                        k[lo] = b;
-                        k[hi] = a;
-                    }
-                }
-                __syncthreads();
-            }
-        }
     }
 
     ReduceScratch* m_red;

@@ -28,7 +28,7 @@ struct RowJob {
     const float* o_exact = nullptr;         // va_aware solve: (n, dv) exact kernel output
     double* stats = nullptr;                // metrics: 8 arrays of n doubles (spec §7 order), or nullptr
     int* istats = nullptr;                  // metrics: count_above, count_above_uniform, support_size (n each)
-    unsigned* display = nullptr;            // (display_rows, display_cols) max-pooled weights as float bits, zeroed
+    std::uint32_t* display = nullptr;       // (display_rows, display_cols) max-pooled weights as float bits, zeroed
     int display_rows = 0, display_cols = 0;  // before the launch (non-negative floats order like their bits)
 };
 

@@ -279,7 +279,7 @@ void fill_upload_image(const Plan& plan, const std::vector<EngineProblem>& probl
         j.o_exact = fdev(pp.o_exact);
         j.stats = reinterpret_cast<double*>(dev(pp.stats));
         j.istats = reinterpret_cast<int*>(dev(pp.istats));
-        j.display = reinterpret_cast<unsigned*>(dev(pp.display));
+        j.display = reinterpret_cast<std::uint32_t*>(dev(pp.display));
         j.display_rows = pp.display ? p.display_rows : 0;
         j.display_cols = pp.display ? p.display_cols : 0;
         j.stage = 0;

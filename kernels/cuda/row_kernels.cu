@@ -56,25 +56,6 @@ __device__ rowmath::MetricsOut metrics_of(const RowJob& job) {
     return m;
 }
 
-// Folds row i's weights (x, m keys, zero beyond) into the display rows it belongs to: the max over each display
-// cell's columns, then an atomic max across the rows of the cell. Saves a second pass over the (n, n) map.
-__device__ void pool_row(const RowJob& job, int i, int m, const float* x) {
-    const int n = job.prm.n, rows = job.display_rows, cols = job.display_cols;
-    const long long first = static_cast<long long>(i) * rows / n;
-    for (long long r = first > 0 ? first - 1 : 0; r < rows && r <= static_cast<long long>(i + 1) * rows / n + 1; ++r) {
-        int r0, r1;
-        rowmath::pool_range(static_cast<int>(r), n, rows, r0, r1);
-        if (i < r0 || i >= r1) continue;
-        for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-            int c0, c1;
-            rowmath::pool_range(c, n, cols, c0, c1);
-            float mx = 0.0f;
-            for (int j = c0; j < min(c1, m); ++j) mx = fmaxf(mx, x[j]);
-            if (mx > 0.0f) atomicMax(job.display + r * cols + c, __float_as_uint(mx));
-        }
-    }
-}
-
 // Stage 0: the variant's row (va_aware: its exact kernel row only), extras and statistics. Stage 1 (kSolve): the
 // value-aware solve. Two instantiations, so the solver's local arrays and registers do not weigh on every variant.
 // n_pad: row buffer capacity (power of two).
@@ -119,7 +100,7 @@ __global__ void __launch_bounds__(1024) fused_rows_kernel(const RowJob* __restri
     }
     float* out_row = job.w + row_off;
     for (int j = threadIdx.x; j < n; j += blockDim.x) out_row[j] = j < m ? x[j] : 0.0f;
-    if (job.display) pool_row(job, i, m, x);
+    if (job.display) rowmath::pool_row(ex, x, m, i, n, job.display_rows, job.display_cols, job.display);
     if (job.stats) {
         if (job.display) __syncthreads();  // the metrics sort x in place
         rowmath::row_metrics(ex, prm, i, x, metrics_of(job));

@@ -13,11 +13,13 @@
 //   void sort_u32(uint32_t* k, int m)     ascending, in place; k has room for pow2ceil(m) entries
 //   void sort_u64(uint64_t* k, int m)
 //   float* row(); uint64_t* keys64(); double* dvec(); int* ints()   scratch (see each program for sizes)
+//   void atomic_max(uint32_t* p, uint32_t v)                           shared with other blocks (display maps)
 //
 // [SECTION] shared phases: stable softmax, l1 normalisation
 // [SECTION] variant rows (spec §1-§6)
 // [SECTION] value-oblivious top-r, value-aware solvers
 // [SECTION] metrics (spec §7) and implied temperature
+// [SECTION] display max-pool
 // [SECTION] selective budget evictions (spec §3.2)
 #pragma once
 
@@ -64,6 +66,33 @@ struct MetricsOut {
 // =============================================================================================================
 // [SECTION] shared phases
 // =============================================================================================================
+
+// Ascending bitonic sort of k[0, m) in place, padded with `pad` (>= every key) to the next power of two; k must have
+// room for it. The network BlockExec runs in shared memory (each thread swaps the pairs t = first, first + step,
+// ...; a barrier after each stage); tests run it with several CPU threads.
+ATTNSCOPE_EXEC_CHECK_DISABLE
+template <class Ex, class K>
+ATTNSCOPE_HD void bitonic_sort(Ex& ex, K* k, int m, K pad) {
+    int np = 1;
+    while (np < m) np <<= 1;
+    for (int j = m + ex.first(); j < np; j += ex.step()) k[j] = pad;
+    ex.sync();
+    for (int size = 2; size <= np; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int t = ex.first(); t < (np >> 1); t += ex.step()) {
+                const int lo = 2 * t - (t & (stride - 1));
+                const int hi = lo + stride;
+                const bool ascending = (lo & size) == 0;
+                const K a = k[lo], b = k[hi];
+                if ((a > b) == ascending) {
+                    k[lo] = b;
+                    k[hi] = a;
+                }
+            }
+            ex.sync();
+        }
+    }
+}
 
 // x: logits over the support (excluded keys tagged) -> softmax weights, in place. The max is taken over the kept
 // keys only; every row keeps at least one key (selective always keeps j = i), so it is a real logit.
@@ -559,6 +588,33 @@ ATTNSCOPE_HD void implied_temperature_row(Ex& ex, const float* b, int m, double 
     }
     value = spread * exp(0.5 * (lo + hi));
     flag = kImpliedOk;
+}
+
+// =============================================================================================================
+// [SECTION] display max-pool
+// =============================================================================================================
+
+// Folds row i's weights x[0, m) (zero beyond m) into the display rows whose source range holds i: per display cell
+// the max over its columns (rowmath::pool_range), then an atomic max across the cell's rows. display: (rows, cols)
+// float bits, zeroed before the first row; non-negative floats order like their bits. Saves the GPU a second pass
+// over the (n, n) map: only rows * cols numbers leave it.
+ATTNSCOPE_EXEC_CHECK_DISABLE
+template <class Ex>
+ATTNSCOPE_HD void pool_row(Ex& ex, const float* x, int m, int i, int n, int rows, int cols, std::uint32_t* display) {
+    const long long first = static_cast<long long>(i) * rows / n;
+    const long long last = static_cast<long long>(i + 1) * rows / n + 1;
+    for (long long r = first > 0 ? first - 1 : 0; r < rows && r <= last; ++r) {
+        int r0, r1;
+        pool_range(static_cast<int>(r), n, rows, r0, r1);
+        if (i < r0 || i >= r1) continue;
+        for (int c = ex.first(); c < cols; c += ex.step()) {
+            int c0, c1;
+            pool_range(c, n, cols, c0, c1);
+            float mx = 0.0f;
+            for (int j = c0; j < c1 && j < m; ++j) mx = fmaxf(mx, x[j]);
+            if (mx > 0.0f) ex.atomic_max(display + r * cols + c, float_bits(mx));
+        }
+    }
 }
 
 // =============================================================================================================

@@ -35,6 +35,8 @@ public:
     void sort_u32(std::uint32_t* k, int m) { std::sort(k, k + m); }
     void sort_u64(std::uint64_t* k, int m) { std::sort(k, k + m); }
 
+    void atomic_max(std::uint32_t* p, std::uint32_t v) { *p = std::max(*p, v); }
+
     float* row() { return m_row.data(); }
     std::uint64_t* keys64() { return m_keys.data(); }
     double* dvec() { return m_dvec.data(); }
