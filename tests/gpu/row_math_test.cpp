@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <tuple>
 
 #include "core/reference/attend.hpp"
 #include "kernels/cuda/serial_exec.hpp"
@@ -31,6 +32,73 @@ TEST(RowMath, EveryCaseWithinDerivedBounds) {
         ++cases;
     }
     EXPECT_GT(cases, 200);
+}
+
+// The same rows with 4 CPU threads per row standing in for a thread block (thread_exec.hpp): the strided ownership,
+// the barriers, the block reductions, the bitonic sort, the top-r merge and the solvers' work split, on the small
+// cases (CI time) plus a few larger ones that reach every path (sort-based top-r, 2-level budget eviction).
+TEST(RowMath, ThreadBlocksWithinDerivedBounds) {
+    int cases = 0;
+    for (const ConfCase& c : conformance_cases(false)) {
+        const bool larger = c.n == 64 && (c.name.rfind("va_oblivious_r20", 0) == 0 || c.name.rfind("selective", 0) == 0 ||
+                                          c.name.rfind("va_aware", 0) == 0 || c.name.rfind("dpa", 0) == 0);
+        if (c.n > 17 && !larger) continue;
+        SCOPED_TRACE(c.name);
+        const AttentionInput<double> in = make_input(c);
+        const AttentionResult<double> ref = reference::evaluate<double>(c.kind, in, c.params, false);
+        AttentionResult<float> float_ref;
+        if (c.kind == VariantKind::VaAware) float_ref = reference::attend<float>(c.kind, in.cast<float>(), c.params);
+        const AttentionResult<float> got = host_pipeline(c.kind, in, c.params, c.n == 17 ? 33 : 4);
+        check_result(c, in, ref, &float_ref, got);
+        ++cases;
+    }
+    EXPECT_GT(cases, 100);
+}
+
+// The display pool folded into the rows equals a plain max-pool of the weights, for maps larger and smaller than
+// the display, serially and with a thread block.
+TEST(RowMath, DisplayPoolIsTheMaxOverEachCell) {
+    for (auto [n, rows, cols] : {std::tuple{50, 7, 9}, std::tuple{10, 32, 24}, std::tuple{33, 33, 5}}) {
+        ConfCase c;
+        c.n = n, c.d = 4, c.dv = 2, c.seed = 3 + n;
+        const AttentionInput<double> in = make_input(c);
+        for (int threads : {0, 3}) {
+            PipelineOptions opt;
+            opt.threads = threads;
+            opt.display_rows = rows;
+            opt.display_cols = cols;
+            const PipelineResult got = host_pipeline_full(VariantKind::Dpa, in, c.params, opt);
+            for (int r = 0; r < rows; ++r)
+                for (int cc = 0; cc < cols; ++cc) {
+                    int r0, r1, c0, c1;
+                    pool_range(r, n, rows, r0, r1);
+                    pool_range(cc, n, cols, c0, c1);
+                    float mx = 0.0f;
+                    for (int i = r0; i < r1; ++i)
+                        for (int j = c0; j < c1; ++j) mx = std::max(mx, got.result.weights(i, j));
+                    ASSERT_EQ(got.display(r, cc), mx) << "n=" << n << " threads=" << threads << " cell " << r << "," << cc;
+                }
+        }
+    }
+}
+
+// The implied temperature through a thread block agrees with the reference's (flags and values where ok).
+TEST(RowMath, ImpliedTemperatureThroughThreadBlocks) {
+    ConfCase c;
+    c.kind = VariantKind::Ea;
+    c.n = 24, c.d = 8, c.dv = 2, c.seed = 11;
+    const AttentionInput<double> in = make_input(c);
+    const AttentionResult<double> ref = reference::evaluate<double>(c.kind, in, c.params, true);
+    PipelineOptions opt;
+    opt.threads = 4;
+    opt.want_implied = true;
+    const PipelineResult got = host_pipeline_full(c.kind, in, c.params, opt);
+    for (int i = 0; i < c.n; ++i) {
+        EXPECT_EQ(got.result.implied_flag[i], ref.implied_flag[i]) << "row " << i;
+        if (ref.implied_flag[i] == ImpliedTemperatureFlag::Ok) {
+            EXPECT_NEAR(got.result.implied_temperature[i], ref.implied_temperature[i], 1e-3 * ref.implied_temperature[i]);
+        }
+    }
 }
 
 // A wrong formula must fail: the same checker rejects DPA weights computed with a 1% scale error.
