@@ -19,6 +19,7 @@
 #include "core/formats/case_io.hpp"
 #include "core/reference/attend.hpp"
 #include "core/size_limits.hpp"
+#include "kernels/registry.hpp"
 
 namespace attnscope::cli {
 namespace {
@@ -64,8 +65,42 @@ std::vector<VariantKind> chosen_variants(const EvalOptions& o) {
     return {*v};
 }
 
+// Which implementation computes the result: the core reference (the truth, f64 or f32) or a float backend from
+// the registry. "cpu" means the reference in f64 and the fast CPU kernels in f32 (falling back to the reference
+// float path for parameters the kernels do not support).
+struct Engine {
+    AttentionBackend* backend = nullptr;  // null: the core reference
+};
+
+Engine choose_engine(const EvalOptions& o) {
+    if (o.backend == "reference") return {};
+    AttentionBackend& b = kernels::get_backend(o.backend);  // InputError (exit 2) with the reason if unavailable
+    if (o.precision == "f64") {
+        if (o.backend == "cpu") return {};
+        throw InputError("--precision", "f64 is computed by the CPU's double-precision reference; the " + o.backend +
+                                            " backend computes in float",
+                         "use --precision f32 with --backend " + o.backend + ", or --backend cpu");
+    }
+    return {&b};
+}
+
 template <class T>
-AttentionResult<T> compute(const AttentionCase& c) {
+AttentionResult<T> compute(const AttentionCase& c, const Engine& engine) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (engine.backend && engine.backend->supports(c.variant, c.params)) {
+            const MatF q = c.input.q.cast<float>(), k = c.input.k.cast<float>(), v = c.input.v.cast<float>();
+            const BackendProblem problem{c.variant, &c.params, &q, &k, &v, c.input.causal};
+            BackendOptions options;
+            options.want_implied = true;
+            std::vector<BackendResult> results(1);
+            engine.backend->run({&problem, 1}, options, results);
+            return std::move(results[0].result);
+        }
+        if (engine.backend && engine.backend->name() != "cpu")
+            throw InputError("--backend", std::string(engine.backend->name()) + " does not support " +
+                                              std::string(variant_name(c.variant)) + " with these parameters",
+                             "use --backend cpu");
+    }
     return reference::evaluate<T>(c.variant, c.input.template cast<T>(), c.params, true);
 }
 
@@ -78,10 +113,8 @@ int run_eval(const EvalOptions& o) {
         throw InputError("--case", "is missing", "give a case file: attnscope eval --case C.json --out R.json");
     if (o.precision != "f64" && o.precision != "f32")
         throw InputError("--precision", "is \"" + o.precision + "\"", "choose f64 or f32");
-    if (o.backend != "cpu")
-        throw InputError("--backend", "\"" + o.backend + "\" is not available to eval in this build",
-                         "use --backend cpu");
     const bool f32 = o.precision == "f32";
+    const Engine engine = choose_engine(o);
 
     std::optional<VariantKind> override_kind;
     std::vector<VariantKind> kinds;
@@ -120,16 +153,16 @@ int run_eval(const EvalOptions& o) {
                 continue;
             }
             check_memory(ck, k, f32 ? 4 : 8);
-            if (f32) print_eval_table(std::cout, ck, compute<float>(ck));
-            else print_eval_table(std::cout, ck, compute<double>(ck));
+            if (f32) print_eval_table(std::cout, ck, compute<float>(ck, engine));
+            else print_eval_table(std::cout, ck, compute<double>(ck, engine));
         }
         return kExitOk;
     }
 
     check_memory(c, c.variant, f32 ? 4 : 8);
     auto write = [&](std::ostream& os) {
-        if (f32) write_result_json(os, c, compute<float>(c));
-        else write_result_json(os, c, compute<double>(c));
+        if (f32) write_result_json(os, c, compute<float>(c, engine));
+        else write_result_json(os, c, compute<double>(c, engine));
     };
     if (o.out_path.empty() || o.out_path == "-") {
         write(std::cout);
@@ -161,7 +194,8 @@ void add_eval_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--out", opts->out_path, "Result JSON (written atomically); default: standard output");
     sub->add_option("--variant", opts->variant, "Variant id (overrides the case's), or 'all' with --table");
     sub->add_option("--precision", opts->precision, "f64 (default) or f32");
-    sub->add_option("--backend", opts->backend, "Compute backend (default cpu)");
+    sub->add_option("--backend", opts->backend,
+                    "cpu (default: f64 reference, f32 fast kernels), cuda (f32), or reference (the core in either precision)");
     sub->add_flag("--table", opts->table, "Print a per-query table (entropy, temperatures, max weight)");
     sub->add_flag("--list", opts->list, "List the variants and their parameters");
     commands.push_back({sub, [opts] { return run_eval(*opts); }});
