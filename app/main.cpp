@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
 
     CommandList commands;
     add_eval_command(app, commands);
+    add_train_command(app, commands);
+    add_lengths_command(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,8 @@
 namespace attnscope::cli {
 
 void add_eval_command(CLI::App& app, CommandList& commands);
+void add_train_command(CLI::App& app, CommandList& commands);
+void add_lengths_command(CLI::App& app, CommandList& commands);
 
 // What `attnscope` with no subcommand does until the window exists: every variant on the shipped example case.
 int run_example_table();

@@ -121,7 +121,10 @@ public:
     }
 };
 
-// ---- induction: <bos> s1..sm s1..sm; scored where the current token occurs once in the first half -------------
+// ---- induction: <bos> then a random sequence of period m repeated to the end; m varies per sample --------------
+// The period is drawn from [n/4, n/2] so no fixed attention offset solves the task: the model has to find the
+// earlier occurrence of the current token and copy its successor (an induction head). Scored where the current
+// token occurs exactly once in the first period (then that lookup is unambiguous).
 class InductionTask : public TaskBase {
 public:
     static constexpr int kSymbols = 64;
@@ -130,20 +133,22 @@ public:
     }
     std::string spec() const override { return "induction"; }
     std::string description() const override {
-        return "induction: <bos> s1..sm s1..sm, predict the repeat (64 symbols, distinct while m <= 64)";
+        return "induction: <bos> s1..sm repeated (period m in [n/4, n/2], 64 symbols), predict the repeats";
     }
     int min_length() const override { return 4; }
     Sample generate(Rng& rng, int n) const override {
-        const int m = n / 2;
+        const int lo = std::max(2, n / 4), hi = std::max(lo, n / 2);
+        const int m = lo + rng.below(hi - lo + 1);
         const std::vector<int> s = draw_symbols(rng, m, kSymbols, true);
         std::vector<int> count(kSymbols, 0);
         for (int x : s) ++count[x];
         Builder b;
         b.push(kBos);
         for (int x : s) b.push(2 + x);
-        // token s_k of the repeat (k >= 2) is predicted at s_{k-1}, whose one earlier occurrence is followed by s_k
-        for (int k = 0; k < m; ++k) b.push(2 + s[k], k >= 1 && count[s[k - 1]] == 1);
-        while (static_cast<int>(b.s.tokens.size()) < n + 1) b.push(kPad);
+        // token at index m + k (k >= 1) is predicted from s[(k - 1) % m], whose one occurrence in the first period
+        // is followed by s[k % m]
+        for (int k = 0; static_cast<int>(b.s.tokens.size()) < n + 1; ++k)
+            b.push(2 + s[k % m], k >= 1 && count[s[(k - 1) % m]] == 1);
         return b.s;
     }
 };

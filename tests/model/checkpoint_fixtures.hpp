@@ -1,0 +1,46 @@
+// checkpoint_fixtures.hpp — a tiny, quickly made checkpoint and a scratch directory for the checkpoint and CLI tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/tasks/task.hpp"
+#include "core/training/trainer.hpp"
+
+namespace attnscope::model::test {
+
+// A fresh, empty directory under the build tree (tests never write into the source tree).
+inline std::filesystem::path scratch_dir(const std::string& name) {
+    const auto dir = std::filesystem::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" / name;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+// Three training steps of a 1-layer model on `copy`, with a log entry that has a test accuracy.
+inline training::Checkpoint tiny_checkpoint(VariantKind kind) {
+    const auto task = tasks::make_task("copy");
+    ModelConfig cfg;
+    cfg.vocab = static_cast<int>(task->vocab().size());
+    cfg.d_model = 8;
+    cfg.n_layers = 1;
+    cfg.n_heads = 2;
+    cfg.d_ff = 16;
+    cfg.train_len = 8;
+    cfg.max_positions = 8;
+    cfg.variant = kind;
+    training::TrainOptions o;
+    o.steps = 4;
+    o.batch = 4;
+    o.seq_len = 8;
+    o.test_size = 8;
+    o.warmup = 1;
+    training::Trainer t(cfg, "copy", o);
+    t.step();
+    t.evaluate();
+    t.step();
+    t.step();
+    return t.checkpoint(true);
+}
+
+}  // namespace attnscope::model::test
