@@ -10,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "core/reference/attend.hpp"
+#include "kernels/cuda/row_math.hpp"
 #include "kernels/registry.hpp"
 #include "tests/gpu/case_table.hpp"
 
