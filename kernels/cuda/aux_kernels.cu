@@ -83,8 +83,8 @@ __global__ void row_distance_kernel(const float* __restrict__ a, const float* __
     if (row >= n) return;
     double s = 0.0;
     for (int e = lane; e < dv; e += 32) {
-        const double diff = static_cast<double>(a[static_cast<long long>(row) * dv + e]) -
-                            b[static_cast<long long>(row) * dv + e];
+        const double diff =
+            static_cast<double>(a[static_cast<long long>(row) * dv + e]) - b[static_cast<long long>(row) * dv + e];
         s += diff * diff;
     }
     for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);

@@ -19,7 +19,7 @@ struct ReduceScratch {
 };
 
 class BlockExec {
-public:
+  public:
     __device__ BlockExec(ReduceScratch* red, float* row, std::uint64_t* keys64, double* dvec, int* ints)
         : m_red(red), m_row(row), m_keys64(keys64), m_dvec(dvec), m_ints(ints) {}
 
@@ -134,7 +134,7 @@ public:
     __device__ double* dvec() { return m_dvec; }
     __device__ int* ints() { return m_ints; }
 
-private:
+  private:
     __device__ float reduce_f(float v, bool is_max) {
         for (int o = 16; o > 0; o >>= 1) {
             const float w = __shfl_xor_sync(kFullMask, v, o);

@@ -60,9 +60,10 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
         throw InputError("--backend", "the CUDA backend is unavailable: " + *reason,
                          "use --backend cpu, or run on a machine with an NVIDIA GPU and driver");
     if (results.size() != batch.size())
-        throw InputError("results", "has " + std::to_string(results.size()) + " entries for a batch of " +
-                                        std::to_string(batch.size()),
-                         "pass one BackendResult per problem");
+        throw InputError(
+            "results",
+            "has " + std::to_string(results.size()) + " entries for a batch of " + std::to_string(batch.size()),
+            "pass one BackendResult per problem");
     std::vector<gpu::EngineProblem> problems(batch.size());
     std::vector<MatF> keep;  // float copies of selection heads, alive until the engine has read them
     keep.reserve(2 * batch.size());
@@ -75,13 +76,15 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
         const int n = static_cast<int>(bp.q->rows()), d = static_cast<int>(bp.q->cols());
         const int dv = static_cast<int>(bp.v->cols());
         if (bp.k->rows() != n || bp.k->cols() != d || bp.v->rows() != n)
-            throw InputError("batch[" + std::to_string(t) + "]", "Q, K and V do not have the same number of rows "
-                                                                   "(K must also have Q's width)",
+            throw InputError("batch[" + std::to_string(t) + "]",
+                             "Q, K and V do not have the same number of rows "
+                             "(K must also have Q's width)",
                              "give (n, d), (n, d) and (n, dv) matrices");
         reference::validate(bp.kind, {n, d, dv, bp.causal}, params);
         if (!supports(bp.kind, params))
-            throw InputError("params.r", "is " + std::to_string(params.r) + "; the CUDA value-aware solver handles r <= " +
-                                             std::to_string(rowmath::kMaxAwareR),
+            throw InputError("params.r",
+                             "is " + std::to_string(params.r) +
+                                 "; the CUDA value-aware solver handles r <= " + std::to_string(rowmath::kMaxAwareR),
                              "use r <= " + std::to_string(rowmath::kMaxAwareR) + " or --backend cpu");
 
         gpu::EngineProblem& p = problems[t];
@@ -122,9 +125,10 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
         if (options.want_metrics) {
             size_metrics(r.metrics, static_cast<std::size_t>(n));
             RowMetrics& m = r.metrics;
-            double* doubles[] = {m.entropy.data(),    m.entropy_normalised.data(), m.effective_support.data(),
-                                 m.participation_ratio.data(), m.spikiness.data(), m.max_weight.data(),
-                                 m.topk_mass.data(),  m.gini.data()};
+            double* doubles[] = {m.entropy.data(),           m.entropy_normalised.data(),
+                                 m.effective_support.data(), m.participation_ratio.data(),
+                                 m.spikiness.data(),         m.max_weight.data(),
+                                 m.topk_mass.data(),         m.gini.data()};
             for (int c = 0; c < gpu::kMetricDoubles; ++c) p.metrics[c] = doubles[c];
             p.metric_ints[0] = m.count_above.data();
             p.metric_ints[1] = m.count_above_uniform.data();
@@ -152,7 +156,9 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
                     p.extra_f = e.sel_f.data();
                     p.extra_pruned = e.pruned.data();
                     break;
-                case VariantKind::Lssa: e.lambda = lambda; break;
+                case VariantKind::Lssa:
+                    e.lambda = lambda;
+                    break;
                 case VariantKind::Lssar:
                     e.lambda = lambda;
                     e.lssa_weights.resize(n, n);
@@ -167,7 +173,8 @@ void CudaBackend::run(std::span<const BackendProblem> batch, const BackendOption
                     p.extra_exact_output = e.exact_output.data();
                     p.extra_error_l2 = e.error_l2.data();
                     break;
-                default: break;
+                default:
+                    break;
             }
         }
         if (options.display_rows <= 0 || options.display_cols <= 0) {
@@ -196,8 +203,8 @@ std::optional<double> CudaBackend::logits_gemm_ms(int n, int d) { return m_engin
 std::unique_ptr<AttentionBackend> make_cuda_backend() {
     auto backend = std::make_unique<CudaBackend>();
     // ATTNSCOPE_CUDA_TF32=1 runs the GEMMs on TF32 tensor cores (faster; about 1e-3 relative logit error).
-    if (const char* tf32 = std::getenv("ATTNSCOPE_CUDA_TF32"); tf32 && std::string(tf32) == "1" &&
-                                                               !backend->unavailable_reason())
+    if (const char* tf32 = std::getenv("ATTNSCOPE_CUDA_TF32");
+        tf32 && std::string(tf32) == "1" && !backend->unavailable_reason())
         backend->set_tf32(true);
     return backend;
 }

@@ -14,7 +14,7 @@
 namespace attnscope::kernels {
 
 class CudaBackend final : public AttentionBackend {
-public:
+  public:
     CudaBackend() = default;  // never throws; see unavailable_reason()
 
     std::string_view name() const override { return "cuda"; }
@@ -33,7 +33,7 @@ public:
     bool tf32() const { return m_engine.tf32(); }
     void set_graphs(bool on) { m_engine.set_graphs(on); }
 
-private:
+  private:
     gpu::Engine m_engine;
 };
 

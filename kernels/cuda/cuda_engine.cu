@@ -42,8 +42,7 @@ void check(cudaError_t e, const char* call) {
 }
 
 void check_blas(cublasStatus_t s, const char* call) {
-    if (s != CUBLAS_STATUS_SUCCESS)
-        throw std::runtime_error(std::string(call) + ": " + cublasGetStatusString(s));
+    if (s != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(call) + ": " + cublasGetStatusString(s));
 }
 
 struct DeviceBuffer {
@@ -248,12 +247,13 @@ void Engine::Impl::enqueue_compute(const Plan& plan, const std::vector<EnginePro
         launch_f_scan(g_sel, p.n, p.sel_scale, p.protect_bos, fp(pp.f), fp(pp.s),
                       reinterpret_cast<double*>(device_ptr(plan, base, plan.f_partial)), stream);
         if (pp.evict)
-            launch_evictions(jobs0 + pp.job0, fp(pp.f), reinterpret_cast<int*>(device_ptr(plan, base, pp.evict)),
-                             p.n, stream);
+            launch_evictions(jobs0 + pp.job0, fp(pp.f), reinterpret_cast<int*>(device_ptr(plan, base, pp.evict)), p.n,
+                             stream);
     }
     for (const ProblemPlan& pp : plan.problems)
-        if (pp.display) check(cudaMemsetAsync(device_ptr(plan, base, pp.display), 0, pp.display.bytes, stream),
-                              "cudaMemsetAsync (display)");
+        if (pp.display)
+            check(cudaMemsetAsync(device_ptr(plan, base, pp.display), 0, pp.display.bytes, stream),
+                  "cudaMemsetAsync (display)");
     RowLaunch l0;
     l0.jobs = jobs0;
     l0.first_blocks = reinterpret_cast<const int*>(device_ptr(plan, base, plan.first0));
@@ -440,8 +440,8 @@ void Engine::run(std::vector<EngineProblem>& problems) {
         const std::size_t bytes = single.total_bytes();
         if (bytes > budget) {
             std::ostringstream s;
-            s << "one head at n = " << p.prm.n << " needs " << (bytes >> 20) << " MiB of GPU memory; "
-              << (budget >> 20) << " MiB are free";
+            s << "one head at n = " << p.prm.n << " needs " << (bytes >> 20) << " MiB of GPU memory; " << (budget >> 20)
+              << " MiB are free";
             throw EngineTooLarge(s.str());
         }
         if (group_bytes + bytes > budget) flush();

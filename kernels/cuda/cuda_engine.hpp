@@ -17,18 +17,18 @@ namespace attnscope::kernels::gpu {
 // nullptr when not wanted. Problems that share q/k/v pointers share their device copies and their logits GEMM.
 struct EngineProblem {
     rowmath::RowParams prm;
-    const float* q = nullptr;  // (n, d)
-    const float* k = nullptr;  // (n, d)
-    const float* v = nullptr;  // (n, dv)
+    const float* q = nullptr;      // (n, d)
+    const float* k = nullptr;      // (n, d)
+    const float* v = nullptr;      // (n, dv)
     const float* sel_q = nullptr;  // selective with a separate selection head: (n, d) each
     const float* sel_k = nullptr;
     std::vector<float> tau_q;  // ssa: (n) query temperatures
     std::vector<float> tau_v;  // ssa with value_temp: (n) value temperatures (empty: none)
 
-    float* weights = nullptr;  // (n, n)
-    float* output = nullptr;   // (n, dv); nullptr skips the PV GEMM (a map-only run)
-    double* metrics[8] = {};   // spec §7 doubles in rowmath::MetricsOut order (n each), all or none
-    int* metric_ints[3] = {};  // count_above, count_above_uniform, support_size (n each)
+    float* weights = nullptr;              // (n, n)
+    float* output = nullptr;               // (n, dv); nullptr skips the PV GEMM (a map-only run)
+    double* metrics[8] = {};               // spec §7 doubles in rowmath::MetricsOut order (n each), all or none
+    int* metric_ints[3] = {};              // count_above, count_above_uniform, support_size (n each)
     double* implied_value = nullptr;       // (n)
     std::uint8_t* implied_flag = nullptr;  // (n)
     float* extra_s = nullptr;              // selective S (n, n)
@@ -57,7 +57,7 @@ struct EngineTooLarge : std::runtime_error {
 };
 
 class Engine {
-public:
+  public:
     Engine();  // never throws: an unusable device is reported by unavailable_reason()
     ~Engine();
     Engine(const Engine&) = delete;
@@ -78,7 +78,7 @@ public:
     bool tf32() const;
     void set_graphs(bool on);  // CUDA graphs for small problems (on by default)
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m;
 };

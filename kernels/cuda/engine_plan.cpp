@@ -15,7 +15,7 @@ constexpr std::size_t kAlign = 256;  // cuBLAS and vector loads like 256-byte al
 std::size_t align_up(std::size_t b) { return (b + kAlign - 1) / kAlign * kAlign; }
 
 class Builder {
-public:
+  public:
     explicit Builder(Plan& plan) : m_plan(plan) {}
 
     Slot add(Region r, std::size_t bytes) {
@@ -42,7 +42,7 @@ public:
         return s;
     }
 
-private:
+  private:
     Plan& m_plan;
 };
 
@@ -70,9 +70,12 @@ std::uint64_t float_sig(float f) { return rowmath::float_bits(f); }
 
 std::size_t Plan::region_base(Region r) const {
     switch (r) {
-        case Region::In: return 0;
-        case Region::Work: return align_up(region_bytes[0]);
-        case Region::Out: return align_up(region_bytes[0]) + align_up(region_bytes[1]);
+        case Region::In:
+            return 0;
+        case Region::Work:
+            return align_up(region_bytes[0]);
+        case Region::Out:
+            return align_up(region_bytes[0]) + align_up(region_bytes[1]);
     }
     return 0;
 }
@@ -154,7 +157,8 @@ Plan make_plan(const std::vector<EngineProblem>& problems) {
         pp.w = b.result(p.weights, sizeof(float) * nn, true);
         // the output (one PV GEMM, as heavy as the logits GEMM) only when wanted, or for the value-aware error
         pp.o = b.result(p.output, sizeof(float) * nd, (va_aware || va_obl) && p.extra_error_l2);
-        if (prm.kind == rowmath::kLssar || va_obl || va_aware) pp.aux = b.result(p.extra_aux, sizeof(float) * nn, va_aware);
+        if (prm.kind == rowmath::kLssar || va_obl || va_aware)
+            pp.aux = b.result(p.extra_aux, sizeof(float) * nn, va_aware);
         if (va_obl || va_aware) {
             pp.o_exact = b.result(p.extra_exact_output, sizeof(float) * nd, va_aware);
             if (p.extra_error_l2) pp.err = b.result(p.extra_error_l2, sizeof(double) * n, false);
@@ -216,21 +220,31 @@ Plan make_plan(const std::vector<EngineProblem>& problems) {
 
         // Structure of this problem for the graph cache.
         std::uint64_t wants = 0;
-        const void* dsts[] = {p.weights,   p.metrics[0],          p.implied_value,  p.extra_s,
-                              p.extra_f,   p.extra_pruned,        p.extra_aux,      p.extra_exact_output,
-                              p.extra_error_l2, p.display,        p.output};
+        const void* dsts[] = {p.weights,   p.metrics[0],         p.implied_value,  p.extra_s, p.extra_f, p.extra_pruned,
+                              p.extra_aux, p.extra_exact_output, p.extra_error_l2, p.display, p.output};
         for (std::size_t t = 0; t < std::size(dsts); ++t)
             if (dsts[t]) wants |= std::uint64_t{1} << t;
-        sig.insert(sig.end(),
-                   {static_cast<std::uint64_t>(prm.kind), static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(d),
-                    static_cast<std::uint64_t>(dv), static_cast<std::uint64_t>(prm.causal), wants,
-                    static_cast<std::uint64_t>(p.display_rows), static_cast<std::uint64_t>(p.display_cols),
-                    static_cast<std::uint64_t>(prm.kernel), static_cast<std::uint64_t>(prm.r),
-                    static_cast<std::uint64_t>(prm.greedy), static_cast<std::uint64_t>(prm.has_budget),
-                    static_cast<std::uint64_t>(prm.normalize_qk), float_sig(prm.sel_scale),
-                    static_cast<std::uint64_t>(prm.protect_bos), static_cast<std::uint64_t>(p.tau_v.empty()),
-                    static_cast<std::uint64_t>(qi), static_cast<std::uint64_t>(ki), static_cast<std::uint64_t>(vi),
-                    static_cast<std::uint64_t>(sqi + 1), static_cast<std::uint64_t>(ski + 1)});
+        sig.insert(sig.end(), {static_cast<std::uint64_t>(prm.kind),
+                               static_cast<std::uint64_t>(n),
+                               static_cast<std::uint64_t>(d),
+                               static_cast<std::uint64_t>(dv),
+                               static_cast<std::uint64_t>(prm.causal),
+                               wants,
+                               static_cast<std::uint64_t>(p.display_rows),
+                               static_cast<std::uint64_t>(p.display_cols),
+                               static_cast<std::uint64_t>(prm.kernel),
+                               static_cast<std::uint64_t>(prm.r),
+                               static_cast<std::uint64_t>(prm.greedy),
+                               static_cast<std::uint64_t>(prm.has_budget),
+                               static_cast<std::uint64_t>(prm.normalize_qk),
+                               float_sig(prm.sel_scale),
+                               static_cast<std::uint64_t>(prm.protect_bos),
+                               static_cast<std::uint64_t>(p.tau_v.empty()),
+                               static_cast<std::uint64_t>(qi),
+                               static_cast<std::uint64_t>(ki),
+                               static_cast<std::uint64_t>(vi),
+                               static_cast<std::uint64_t>(sqi + 1),
+                               static_cast<std::uint64_t>(ski + 1)});
         plan.problems.push_back(pp);
     }
     if (partial_count) plan.f_partial = b.add(Region::Work, sizeof(double) * partial_count);

@@ -60,9 +60,9 @@ __device__ rowmath::MetricsOut metrics_of(const RowJob& job) {
 // value-aware solve. Two instantiations, so the solver's local arrays and registers do not weigh on every variant.
 // n_pad: row buffer capacity (power of two).
 template <bool kSolve>
-__global__ void __launch_bounds__(1024) fused_rows_kernel(const RowJob* __restrict__ jobs,
-                                                          const int* __restrict__ first_blocks, int njobs, int n_pad,
-                                                          int keys64) {
+__global__ void __launch_bounds__(1024)
+    fused_rows_kernel(const RowJob* __restrict__ jobs, const int* __restrict__ first_blocks, int njobs, int n_pad,
+                      int keys64) {
     extern __shared__ __align__(16) unsigned char smem[];
     __shared__ ReduceScratch red;
     const RowJob& job = jobs[find_job(first_blocks, njobs)];
@@ -107,8 +107,7 @@ __global__ void __launch_bounds__(1024) fused_rows_kernel(const RowJob* __restri
     }
 }
 
-__global__ void implied_kernel(const ImpliedJob* __restrict__ jobs, const int* __restrict__ first_blocks,
-                               int njobs) {
+__global__ void implied_kernel(const ImpliedJob* __restrict__ jobs, const int* __restrict__ first_blocks, int njobs) {
     extern __shared__ __align__(16) unsigned char smem[];
     __shared__ ReduceScratch red;
     const ImpliedJob& job = jobs[find_job(first_blocks, njobs)];
@@ -167,8 +166,7 @@ cudaError_t configure_row_kernels(std::size_t max_smem) {
     cudaError_t e = cudaFuncSetAttribute(fused_rows_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
     if (e == cudaSuccess)
         e = cudaFuncSetAttribute(fused_rows_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(implied_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    if (e == cudaSuccess) e = cudaFuncSetAttribute(implied_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
     if (e == cudaSuccess)
         e = cudaFuncSetAttribute(evictions_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
     return e;
@@ -182,8 +180,8 @@ void launch_rows(const RowLaunch& l, cudaStream_t stream) {
     if (l.solve)
         fused_rows_kernel<true><<<l.total_blocks, threads, smem, stream>>>(l.jobs, l.first_blocks, l.njobs, n_pad, 0);
     else
-        fused_rows_kernel<false><<<l.total_blocks, threads, smem, stream>>>(l.jobs, l.first_blocks, l.njobs, n_pad,
-                                                                            l.keys64 ? 1 : 0);
+        fused_rows_kernel<false>
+            <<<l.total_blocks, threads, smem, stream>>>(l.jobs, l.first_blocks, l.njobs, n_pad, l.keys64 ? 1 : 0);
 }
 
 void launch_implied(const ImpliedJob* jobs, const int* first_blocks, int njobs, int total_blocks, int max_n,

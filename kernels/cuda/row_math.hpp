@@ -130,15 +130,20 @@ ATTNSCOPE_HDI float softplus(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fab
 // Non-exponential value-aware kernels on x = s q.k (spec §4.2). exp is handled as a stable softmax by the caller.
 ATTNSCOPE_HDI float kernel_value(int kernel, float x) {
     switch (kernel) {
-        case kKernelRelu: return fmaxf(x, 0.0f);
+        case kKernelRelu:
+            return fmaxf(x, 0.0f);
         case kKernelRelu2: {
             const float r = fmaxf(x, 0.0f);
             return r * r;
         }
-        case kKernelSoftplus: return softplus(x);
-        case kKernelElu1: return x > 0.0f ? x + 1.0f : expf(x);
-        case kKernelSquare: return x * x;
-        default: return 0.0f;
+        case kKernelSoftplus:
+            return softplus(x);
+        case kKernelElu1:
+            return x > 0.0f ? x + 1.0f : expf(x);
+        case kKernelSquare:
+            return x * x;
+        default:
+            return 0.0f;
     }
 }
 
@@ -201,7 +206,7 @@ struct TopR {
     int idx[R];
 
     ATTNSCOPE_HDI void clear() {
-ATTNSCOPE_UNROLL
+        ATTNSCOPE_UNROLL
         for (int t = 0; t < R; ++t) {
             val[t] = -1.0f;  // below every kernel weight (weights are >= 0)
             idx[t] = INT_MAX;
@@ -212,7 +217,7 @@ ATTNSCOPE_UNROLL
         if (!ranks_before(v, j, val[R - 1], idx[R - 1])) return;
         val[R - 1] = v;
         idx[R - 1] = j;
-ATTNSCOPE_UNROLL
+        ATTNSCOPE_UNROLL
         for (int t = R - 1; t > 0; --t) {
             if (ranks_before(val[t], idx[t], val[t - 1], idx[t - 1])) {
                 const float tv = val[t];
@@ -225,7 +230,7 @@ ATTNSCOPE_UNROLL
         }
     }
     ATTNSCOPE_HDI void pop_front() {
-ATTNSCOPE_UNROLL
+        ATTNSCOPE_UNROLL
         for (int t = 0; t + 1 < R; ++t) {
             val[t] = val[t + 1];
             idx[t] = idx[t + 1];

@@ -208,7 +208,9 @@ ATTNSCOPE_HD void variant_row(Ex& ex, const RowParams& prm, int i, const RowInpu
             if (prm.kind == kVaOblivious) top_r_row(ex, prm, m, x);
             break;
         }
-        case kLssa: lssa_row(ex, prm, in, m, x); break;
+        case kLssa:
+            lssa_row(ex, prm, in, m, x);
+            break;
         case kLssar: {
             lssa_row(ex, prm, in, m, x);
             if (out.aux)
@@ -254,7 +256,8 @@ ATTNSCOPE_HD void variant_row(Ex& ex, const RowParams& prm, int i, const RowInpu
             normalise_in_place(ex, x, m, prm.eps / (a * a));
             break;
         }
-        default: break;
+        default:
+            break;
     }
     ex.sync();
 }

@@ -61,7 +61,8 @@ std::vector<double> ssa_tau(const SsaTemperatureParams& side, const MatF& x) {
             u = (*side.tok)[i];
         } else if (side.w_tok) {
             for (Eigen::Index e = 0; e < x.cols(); ++e)
-                u += (*side.w_tok)[static_cast<std::size_t>(e)] * static_cast<double>(x(static_cast<Eigen::Index>(i), e));
+                u += (*side.w_tok)[static_cast<std::size_t>(e)] *
+                     static_cast<double>(x(static_cast<Eigen::Index>(i), e));
             u += side.b_tok;
         }
         tau[i] = 1.0 + c * std::log(static_cast<double>(i + 1)) + std::tanh(u);
@@ -88,12 +89,21 @@ std::vector<double> explicit_temperature(VariantKind kind, const VariantParams& 
     std::vector<double> t(static_cast<std::size_t>(n), nan);
     for (std::size_t i = 0; i < t.size(); ++i) {
         switch (kind) {
-            case VariantKind::Dpa: t[i] = base; break;
-            case VariantKind::Ssa: t[i] = tau_q[i] != 0.0 ? base / tau_q[i] : nan; break;
+            case VariantKind::Dpa:
+                t[i] = base;
+                break;
+            case VariantKind::Ssa:
+                t[i] = tau_q[i] != 0.0 ? base / tau_q[i] : nan;
+                break;
             case VariantKind::Lssa:
-            case VariantKind::Lssar: t[i] = lambda[i] > 0.0 ? 1.0 / lambda[i] : nan; break;
-            case VariantKind::VaExact: t[i] = params.kernel == Kernel::Exp ? base : nan; break;
-            default: break;
+            case VariantKind::Lssar:
+                t[i] = lambda[i] > 0.0 ? 1.0 / lambda[i] : nan;
+                break;
+            case VariantKind::VaExact:
+                t[i] = params.kernel == Kernel::Exp ? base : nan;
+                break;
+            default:
+                break;
         }
     }
     return t;

@@ -11,10 +11,13 @@
 namespace attnscope::rowmath {
 
 class SerialExec {
-public:
+  public:
     // n: longest row; dv: value width (va_aware's target vector).
-    SerialExec(int n, int dv) : m_row(static_cast<std::size_t>(n) + 1), m_keys(static_cast<std::size_t>(n) + 1),
-                                m_dvec(static_cast<std::size_t>(dv) + 1), m_ints(static_cast<std::size_t>(n) + 2) {}
+    SerialExec(int n, int dv)
+        : m_row(static_cast<std::size_t>(n) + 1),
+          m_keys(static_cast<std::size_t>(n) + 1),
+          m_dvec(static_cast<std::size_t>(dv) + 1),
+          m_ints(static_cast<std::size_t>(n) + 2) {}
 
     int first() const { return 0; }
     int step() const { return 1; }
@@ -42,7 +45,7 @@ public:
     double* dvec() { return m_dvec.data(); }
     int* ints() { return m_ints.data(); }
 
-private:
+  private:
     std::vector<float> m_row;
     std::vector<std::uint64_t> m_keys;
     std::vector<double> m_dvec;

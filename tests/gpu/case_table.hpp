@@ -35,7 +35,8 @@ inline std::vector<ConfCase> conformance_cases(bool large) {
             ssa.ssa_q.w_tok = std::vector<double>(z.d, 0.2);
             ssa.ssa_v.beta = 1.5;
             add("ssa_wtok" + tag, VariantKind::Ssa, ssa, z.n, z.d, z.dv, causal);
-            for (Kernel k : {Kernel::Exp, Kernel::Relu, Kernel::Relu2, Kernel::Softplus, Kernel::Elu1, Kernel::Square}) {
+            for (Kernel k :
+                 {Kernel::Exp, Kernel::Relu, Kernel::Relu2, Kernel::Softplus, Kernel::Elu1, Kernel::Square}) {
                 VariantParams p;
                 p.kernel = k;
                 add("va_exact_" + std::string(kernel_name(k)) + tag, VariantKind::VaExact, p, z.n, z.d, z.dv, causal);

@@ -112,10 +112,18 @@ inline void kernel_interval(Kernel k, double x, double dx, double& lo, double& h
     auto relu = [](double t) { return std::max(t, 0.0); };
     auto elu1 = [](double t) { return t > 0.0 ? t + 1.0 : std::exp(t); };
     switch (k) {
-        case Kernel::Relu: lo = relu(a), hi = relu(b); break;
-        case Kernel::Relu2: lo = relu(a) * relu(a), hi = relu(b) * relu(b); break;
-        case Kernel::Softplus: lo = softplus_d(a), hi = softplus_d(b); break;
-        case Kernel::Elu1: lo = elu1(a), hi = elu1(b); break;
+        case Kernel::Relu:
+            lo = relu(a), hi = relu(b);
+            break;
+        case Kernel::Relu2:
+            lo = relu(a) * relu(a), hi = relu(b) * relu(b);
+            break;
+        case Kernel::Softplus:
+            lo = softplus_d(a), hi = softplus_d(b);
+            break;
+        case Kernel::Elu1:
+            lo = elu1(a), hi = elu1(b);
+            break;
         case Kernel::Square:
         default: {
             const double mn = (a <= 0.0 && b >= 0.0) ? 0.0 : std::min(std::abs(a), std::abs(b));
@@ -154,7 +162,7 @@ inline void normalise(std::vector<double>& lo, std::vector<double>& hi, double e
 
 // The bounds machinery of one problem: abs-dot products, logits and their error bounds.
 class Bounds {
-public:
+  public:
     Bounds(const ConfCase& c, const AttentionInput<double>& in, const AttentionResult<double>& ref)
         : m_c(c), m_in(in), m_ref(ref) {
         m_dots = in.q * in.k.transpose();
@@ -194,8 +202,9 @@ public:
             const double norm = p.normalize_qk ? nq * nk : 1.0;
             const double c = m_dots(i, j) / norm;
             const double x = lambda * c;
-            const double dx = std::abs(lambda) * (gamma_k(m_c.d + 2) * m_abs(i, j) + 4 * kU * std::abs(m_dots(i, j))) /
-                                  norm + 2 * kU * std::abs(x);
+            const double dx =
+                std::abs(lambda) * (gamma_k(m_c.d + 2) * m_abs(i, j) + 4 * kU * std::abs(m_dots(i, j))) / norm +
+                2 * kU * std::abs(x);
             r.lo[j] = detail::softplus_d(x - dx) * (1 - 6 * kU);
             r.hi[j] = detail::softplus_d(x + dx) * (1 + 6 * kU);
         }
@@ -237,10 +246,14 @@ public:
                 r.skip = ambiguous;
                 return r;
             }
-            case VariantKind::VaExact: return kernel_row(i);
-            case VariantKind::VaOblivious: return top_r(i);
-            case VariantKind::Lssa: return lssa_row(i);
-            case VariantKind::Lssar: return lssar_row(i);
+            case VariantKind::VaExact:
+                return kernel_row(i);
+            case VariantKind::VaOblivious:
+                return top_r(i);
+            case VariantKind::Lssa:
+                return lssa_row(i);
+            case VariantKind::Lssar:
+                return lssar_row(i);
             case VariantKind::Ea: {
                 RowIntervals r;
                 r.lo.resize(m), r.hi.resize(m);
@@ -265,7 +278,8 @@ public:
                 detail::normalise(r.lo, r.hi, eps);
                 return r;
             }
-            default: return {};
+            default:
+                return {};
         }
     }
 
@@ -276,8 +290,9 @@ public:
         return ss * gamma_k(m_c.d + 3) * m_abs_sel(k, j) + 2 * kU * std::abs(m_ref.extras.sel_s(k, j));
     }
 
-private:
-    RowIntervals softmax(const std::vector<double>& x, const std::vector<double>& dx, const std::vector<char>& kept) const {
+  private:
+    RowIntervals softmax(const std::vector<double>& x, const std::vector<double>& dx,
+                         const std::vector<char>& kept) const {
         const int m = static_cast<int>(x.size());
         double mx = -std::numeric_limits<double>::infinity();
         for (int j = 0; j < m; ++j)
@@ -398,8 +413,8 @@ inline int check_result(const ConfCase& c, const AttentionInput<double>& in, con
     double used_w = 0.0, used_o = 0.0, used_m = 0.0;
     auto fail = [&](const std::string& what, int i, int j, double g, double r, double b) {
         if (++failures > 8) return;
-        ADD_FAILURE() << c << ": " << what << "(" << i << ", " << j << ") = " << g << ", reference " << r
-                      << ", bound " << b;
+        ADD_FAILURE() << c << ": " << what << "(" << i << ", " << j << ") = " << g << ", reference " << r << ", bound "
+                      << b;
     };
     // per-row weight bounds B_ij (support entries), used by the outputs and metrics
     std::vector<std::vector<double>> bw(n);
@@ -470,7 +485,8 @@ inline int check_result(const ConfCase& c, const AttentionInput<double>& in, con
             if (row_skipped[i]) continue;
             const int m = bounds.support(i);
             if (!rm.defined(i)) {
-                if (gm.support_size[i] != -1) fail("metrics of a null row: support_size", i, 0, gm.support_size[i], -1, 0);
+                if (gm.support_size[i] != -1)
+                    fail("metrics of a null row: support_size", i, 0, gm.support_size[i], -1, 0);
                 continue;
             }
             double tot = 0.0, sb = 0.0, dmax = 0.0, dsum = 0.0, dh = 0.0, dssq = 0.0, ssq = 0.0;
@@ -536,8 +552,10 @@ inline int check_result(const ConfCase& c, const AttentionInput<double>& in, con
         switch (c.kind) {
             case VariantKind::Ssa:
                 for (int i = 0; i < n; ++i) {
-                    if (std::abs(ge.tau_q[i] - re.tau_q[i]) > 1e-12) fail("tau_q", i, 0, ge.tau_q[i], re.tau_q[i], 1e-12);
-                    if (std::abs(ge.tau_v[i] - re.tau_v[i]) > 1e-12) fail("tau_v", i, 0, ge.tau_v[i], re.tau_v[i], 1e-12);
+                    if (std::abs(ge.tau_q[i] - re.tau_q[i]) > 1e-12)
+                        fail("tau_q", i, 0, ge.tau_q[i], re.tau_q[i], 1e-12);
+                    if (std::abs(ge.tau_v[i] - re.tau_v[i]) > 1e-12)
+                        fail("tau_v", i, 0, ge.tau_v[i], re.tau_v[i], 1e-12);
                 }
                 break;
             case VariantKind::Selective:
@@ -549,7 +567,8 @@ inline int check_result(const ConfCase& c, const AttentionInput<double>& in, con
                         const double bs = kSafety * bounds.s_error(i, j) + 1e-30;
                         if (!(std::abs(ge.sel_s(i, j) - re.sel_s(i, j)) <= bs))
                             fail("S", i, j, ge.sel_s(i, j), re.sel_s(i, j), bs);
-                        if (ge.pruned(i, j) != re.pruned(i, j)) fail("pruned", i, j, ge.pruned(i, j), re.pruned(i, j), 0);
+                        if (ge.pruned(i, j) != re.pruned(i, j))
+                            fail("pruned", i, j, ge.pruned(i, j), re.pruned(i, j), 0);
                     }
                 break;
             case VariantKind::Lssa:
@@ -593,11 +612,13 @@ inline int check_result(const ConfCase& c, const AttentionInput<double>& in, con
                             fail("exact_output", i, e, ge.exact_output(i, e), re.exact_output(i, e), b);
                         err_bound_sq += (b + kSafety * bo + 1e-30) * (b + kSafety * bo + 1e-30);
                     }
-                    if (!row_skipped[i] && !(std::abs(ge.error_l2[i] - re.error_l2[i]) <= std::sqrt(err_bound_sq) + 1e-12))
+                    if (!row_skipped[i] &&
+                        !(std::abs(ge.error_l2[i] - re.error_l2[i]) <= std::sqrt(err_bound_sq) + 1e-12))
                         fail("error_l2", i, 0, ge.error_l2[i], re.error_l2[i], std::sqrt(err_bound_sq));
                 }
                 break;
-            default: break;
+            default:
+                break;
         }
     }
     if (verbose)

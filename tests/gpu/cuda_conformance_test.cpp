@@ -45,8 +45,8 @@ Subject& subject() {
     return s;
 }
 
-#define REQUIRE_GPU()                                                                      \
-    do {                                                                                   \
+#define REQUIRE_GPU()                                                                             \
+    do {                                                                                          \
         if (!subject().backend) GTEST_SKIP() << "CUDA backend unavailable: " << subject().reason; \
     } while (0)
 
@@ -68,7 +68,9 @@ struct FloatInput {
     MatF q, k, v;
 };
 
-FloatInput to_float(const AttentionInput<double>& in) { return {in.q.cast<float>(), in.k.cast<float>(), in.v.cast<float>()}; }
+FloatInput to_float(const AttentionInput<double>& in) {
+    return {in.q.cast<float>(), in.k.cast<float>(), in.v.cast<float>()};
+}
 
 BackendResult run_one(const ConfCase& c, const FloatInput& f, const BackendOptions& opt) {
     BackendProblem bp{c.kind, &c.params, &f.q, &f.k, &f.v, c.causal};

@@ -1,5 +1,7 @@
 // engine_plan_test.cpp — the host half of the CUDA engine (engine_plan.cpp: device memory layout, job tables, GEMM
 // lists, graph signatures) on any machine. A wrong offset here would be a silent out-of-bounds write on the GPU.
+#include "kernels/cuda/engine_plan.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <set>
 
 #include "core/matrix.hpp"
-#include "kernels/cuda/engine_plan.hpp"
 #include "kernels/cuda/row_setup.hpp"
 
 namespace attnscope::gputest {
@@ -60,12 +61,12 @@ std::vector<Slot> all_slots(const Plan& plan) {
     for (const auto& u : plan.uploads) s.push_back(u.slot);
     for (const auto& pr : plan.pairs) s.push_back(pr.g);
     for (const auto& pp : plan.problems)
-        for (const Slot& x : {pp.tau_q, pp.tau_v, pp.v_scaled, pp.inv_q, pp.inv_k, pp.w, pp.aux, pp.o, pp.o_exact,
-                              pp.err, pp.f, pp.s, pp.pruned, pp.evict, pp.stats, pp.istats, pp.implied_value,
-                              pp.implied_flag, pp.display})
+        for (const Slot& x :
+             {pp.tau_q, pp.tau_v, pp.v_scaled, pp.inv_q, pp.inv_k, pp.w, pp.aux, pp.o, pp.o_exact, pp.err, pp.f, pp.s,
+              pp.pruned, pp.evict, pp.stats, pp.istats, pp.implied_value, pp.implied_flag, pp.display})
             if (x) s.push_back(x);
-    for (const Slot& x : {plan.jobs0, plan.first0, plan.jobs1, plan.first1, plan.implied_jobs, plan.implied_first,
-                          plan.f_partial})
+    for (const Slot& x :
+         {plan.jobs0, plan.first0, plan.jobs1, plan.first1, plan.implied_jobs, plan.implied_first, plan.f_partial})
         if (x) s.push_back(x);
     for (const auto* groups : {&plan.logit_groups, &plan.pv_groups, &plan.pv_late_groups})
         for (const auto& g : *groups) s.push_back(g.ptrs);
@@ -86,8 +87,8 @@ void expect_sound_layout(const Plan& plan) {
     for (std::size_t a = 0; a < unique.size(); ++a)
         for (std::size_t b = a + 1; b < unique.size(); ++b) {
             if (unique[a].region != unique[b].region) continue;
-            const bool apart = unique[a].off + unique[a].bytes <= unique[b].off ||
-                               unique[b].off + unique[b].bytes <= unique[a].off;
+            const bool apart =
+                unique[a].off + unique[a].bytes <= unique[b].off || unique[b].off + unique[b].bytes <= unique[a].off;
             EXPECT_TRUE(apart) << "slots at " << unique[a].off << " and " << unique[b].off << " overlap";
         }
     EXPECT_GE(plan.region_base(Region::Work), plan.region_bytes[0]);
@@ -200,7 +201,8 @@ TEST(EnginePlan, JobTablesPointIntoTheArena) {
 TEST(EnginePlan, HeadsBatchTheirGemmsAndMapOnlySkipsPv) {
     const int n = 64, d = 16, dv = 16;
     std::vector<MatF> qs, ks, vs;
-    for (int h = 0; h < 4; ++h) qs.push_back(MatF::Random(n, d)), ks.push_back(MatF::Random(n, d)), vs.push_back(MatF::Random(n, dv));
+    for (int h = 0; h < 4; ++h)
+        qs.push_back(MatF::Random(n, d)), ks.push_back(MatF::Random(n, d)), vs.push_back(MatF::Random(n, dv));
     std::vector<Buffers> bufs(8);
     std::vector<EngineProblem> ps;
     for (int h = 0; h < 4; ++h) {

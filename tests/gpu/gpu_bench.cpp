@@ -113,9 +113,10 @@ int main(int argc, char** argv) {
 
     // ---- map: DPA weights vs the cuBLAS logits GEMM of the same shape
     kernels::gpu::Engine engine;
-    std::printf("| map n | logits GEMM (ms) | map (ms) | map / logits GEMM | QK+PV GEMMs (ms) | map + output (ms) | "
-                "(map + output) / (QK+PV) | + stats (ms) | + stats, wall (ms) |\n"
-                "|---|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "| map n | logits GEMM (ms) | map (ms) | map / logits GEMM | QK+PV GEMMs (ms) | map + output (ms) | "
+        "(map + output) / (QK+PV) | + stats (ms) | + stats, wall (ms) |\n"
+        "|---|---|---|---|---|---|---|---|---|\n");
     const std::vector<int> map_sizes = quick ? std::vector<int>{2048} : std::vector<int>{2048, 4096, 8192, 16384};
     for (int n : map_sizes) {
         const Inputs in = random_inputs(n, d, dv, 1);
@@ -137,9 +138,10 @@ int main(int argc, char** argv) {
 
     // ---- variant: each variant against DPA, same options (weights on the GPU, every statistic, display map)
     for (int n : quick ? std::vector<int>{1024} : std::vector<int>{2048, 8192}) {
-        std::printf("\n| variant (n = %d, d = 64, one head, stats + display) | device (ms) | / dpa | wall (ms) |\n"
-                    "|---|---|---|---|\n",
-                    n);
+        std::printf(
+            "\n| variant (n = %d, d = 64, one head, stats + display) | device (ms) | / dpa | wall (ms) |\n"
+            "|---|---|---|---|\n",
+            n);
         const Inputs in = random_inputs(n, d, dv, 2);
         BackendOptions opt;
         opt.want_weights = false;
@@ -160,8 +162,9 @@ int main(int argc, char** argv) {
     // ---- edit: six variants on one Q/K/V, per edit
     const VariantKind six[] = {VariantKind::Dpa,     VariantKind::Ssa,   VariantKind::Selective,
                                VariantKind::VaExact, VariantKind::Lssar, VariantKind::Ea};
-    std::printf("\n| edit: six variants (dpa ssa selective va_exact lssar ea), d = 64 | what comes back | wall per "
-                "edit (ms) | device (ms) | graph |\n|---|---|---|---|---|\n");
+    std::printf(
+        "\n| edit: six variants (dpa ssa selective va_exact lssar ea), d = 64 | what comes back | wall per "
+        "edit (ms) | device (ms) | graph |\n|---|---|---|---|---|\n");
     for (int n : quick ? std::vector<int>{128} : std::vector<int>{128, 512, 2048, 8192}) {
         const Inputs in = random_inputs(n, d, dv, 3);
         std::vector<BackendProblem> batch;

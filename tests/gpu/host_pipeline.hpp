@@ -126,10 +126,12 @@ inline PipelineResult host_pipeline_full(VariantKind kind, const AttentionInput<
         for (auto* a : {&rm.count_above, &rm.count_above_uniform, &rm.support_size})
             a->assign(static_cast<std::size_t>(n), 0);
     }
-    const MetricsOut mo{rm.entropy.data(),   rm.entropy_normalised.data(), rm.effective_support.data(),
-                        rm.participation_ratio.data(), rm.spikiness.data(), rm.max_weight.data(),
-                        rm.topk_mass.data(), rm.gini.data(),     rm.count_above.data(),
-                        rm.count_above_uniform.data(), rm.support_size.data()};
+    const MetricsOut mo{rm.entropy.data(),           rm.entropy_normalised.data(),
+                        rm.effective_support.data(), rm.participation_ratio.data(),
+                        rm.spikiness.data(),         rm.max_weight.data(),
+                        rm.topk_mass.data(),         rm.gini.data(),
+                        rm.count_above.data(),       rm.count_above_uniform.data(),
+                        rm.support_size.data()};
     std::vector<std::uint32_t> display(static_cast<std::size_t>(opt.display_rows) * opt.display_cols, 0u);
 
     MatF w = MatF::Zero(n, n), aux = MatF::Zero(n, n);
@@ -138,8 +140,7 @@ inline PipelineResult host_pipeline_full(VariantKind kind, const AttentionInput<
     auto finish = [&](auto& ex, int i, float* x) {
         const int m = support_len(prm, i);
         for (int j = ex.first(); j < m; j += ex.step()) w(i, j) = x[j];
-        if (!display.empty())
-            pool_row(ex, x, m, i, n, opt.display_rows, opt.display_cols, display.data());
+        if (!display.empty()) pool_row(ex, x, m, i, n, opt.display_rows, opt.display_cols, display.data());
         ex.sync();
         if (!rm.entropy.empty()) row_metrics(ex, prm, i, x, mo);
     };
@@ -196,7 +197,9 @@ inline PipelineResult host_pipeline_full(VariantKind kind, const AttentionInput<
             r.extras.sel_s = s;
             r.extras.pruned = pruned;
             break;
-        case VariantKind::Lssar: r.extras.lssa_weights = aux; break;
+        case VariantKind::Lssar:
+            r.extras.lssa_weights = aux;
+            break;
         case VariantKind::VaOblivious:
         case VariantKind::VaAware: {
             r.extras.exact_weights = aux;
@@ -207,7 +210,8 @@ inline PipelineResult host_pipeline_full(VariantKind kind, const AttentionInput<
                     (r.output.row(i).cast<double>() - r.extras.exact_output.row(i).cast<double>()).norm();
             break;
         }
-        default: break;
+        default:
+            break;
     }
     if (!display.empty()) {
         out.display.resize(opt.display_rows, opt.display_cols);

@@ -40,8 +40,9 @@ TEST(RowMath, EveryCaseWithinDerivedBounds) {
 TEST(RowMath, ThreadBlocksWithinDerivedBounds) {
     int cases = 0;
     for (const ConfCase& c : conformance_cases(false)) {
-        const bool larger = c.n == 64 && (c.name.rfind("va_oblivious_r20", 0) == 0 || c.name.rfind("selective", 0) == 0 ||
-                                          c.name.rfind("va_aware", 0) == 0 || c.name.rfind("dpa", 0) == 0);
+        const bool larger =
+            c.n == 64 && (c.name.rfind("va_oblivious_r20", 0) == 0 || c.name.rfind("selective", 0) == 0 ||
+                          c.name.rfind("va_aware", 0) == 0 || c.name.rfind("dpa", 0) == 0);
         if (c.n > 17 && !larger) continue;
         SCOPED_TRACE(c.name);
         const AttentionInput<double> in = make_input(c);
@@ -76,7 +77,8 @@ TEST(RowMath, DisplayPoolIsTheMaxOverEachCell) {
                     float mx = 0.0f;
                     for (int i = r0; i < r1; ++i)
                         for (int j = c0; j < c1; ++j) mx = std::max(mx, got.result.weights(i, j));
-                    ASSERT_EQ(got.display(r, cc), mx) << "n=" << n << " threads=" << threads << " cell " << r << "," << cc;
+                    ASSERT_EQ(got.display(r, cc), mx)
+                        << "n=" << n << " threads=" << threads << " cell " << r << "," << cc;
                 }
         }
     }
@@ -96,7 +98,8 @@ TEST(RowMath, ImpliedTemperatureThroughThreadBlocks) {
     for (int i = 0; i < c.n; ++i) {
         EXPECT_EQ(got.result.implied_flag[i], ref.implied_flag[i]) << "row " << i;
         if (ref.implied_flag[i] == ImpliedTemperatureFlag::Ok) {
-            EXPECT_NEAR(got.result.implied_temperature[i], ref.implied_temperature[i], 1e-3 * ref.implied_temperature[i]);
+            EXPECT_NEAR(got.result.implied_temperature[i], ref.implied_temperature[i],
+                        1e-3 * ref.implied_temperature[i]);
         }
     }
 }
@@ -157,7 +160,7 @@ TEST(RowMath, CombinationsEnumerateInLexicographicOrder) {
         }
     }
     EXPECT_EQ(binomial(64, 2), 2016u);
-    EXPECT_EQ(binomial(200, 100) , UINT64_MAX);  // saturates
+    EXPECT_EQ(binomial(200, 100), UINT64_MAX);  // saturates
 }
 
 TEST(RowMath, PoolRangesCoverEverySourceOnce) {

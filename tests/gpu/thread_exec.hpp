@@ -17,12 +17,19 @@
 namespace attnscope::gputest {
 
 class ThreadExec {
-public:
+  public:
     struct Shared {
         explicit Shared(int threads, int n, int dv)
-            : bar(threads), t(threads), row(static_cast<std::size_t>(n) + 1), keys(row.size()),
-              dvec(static_cast<std::size_t>(dv) + 1), ints(static_cast<std::size_t>(n) + 2),
-              slot_d(static_cast<std::size_t>(threads) * 4), slot_f(threads), slot_i(threads), slot_u(threads) {
+            : bar(threads),
+              t(threads),
+              row(static_cast<std::size_t>(n) + 1),
+              keys(row.size()),
+              dvec(static_cast<std::size_t>(dv) + 1),
+              ints(static_cast<std::size_t>(n) + 2),
+              slot_d(static_cast<std::size_t>(threads) * 4),
+              slot_f(threads),
+              slot_i(threads),
+              slot_u(threads) {
             // room for the bitonic padding to the next power of two
             std::size_t np = 1;
             while (np < row.size()) np <<= 1;
@@ -109,7 +116,7 @@ public:
     double* dvec() { return m_s.dvec.data(); }
     int* ints() { return m_s.ints.data(); }
 
-private:
+  private:
     // The leading barrier keeps a fast thread from overwriting a slot that a slow one is still reading from the
     // previous reduction (the GPU's two-level reduction has the same ordering).
     template <class Op>
