@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     add_eval_command(app, commands);
     add_train_command(app, commands);
     add_lengths_command(app, commands);
+    add_bench_command(app, commands);
 
     try {
         app.parse(argc, argv);

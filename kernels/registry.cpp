@@ -4,6 +4,8 @@
 // one instance, so per-backend caches (thread scratch, cuBLAS handles) are made once.
 #include "kernels/registry.hpp"
 
+#include <omp.h>
+
 #include <memory>
 #include <mutex>
 
@@ -91,5 +93,7 @@ AttentionBackend& get_backend(std::string_view name) {
 }
 
 AttentionBackend& default_backend() { return *registry().cpu; }
+
+int cpu_threads() { return omp_get_max_threads(); }
 
 }  // namespace attnscope::kernels

@@ -28,4 +28,7 @@ AttentionBackend& get_backend(std::string_view name);
 // The fast CPU backend: always available.
 AttentionBackend& default_backend();
 
+// Threads the CPU backend computes with (OpenMP's maximum: the cores, or OMP_NUM_THREADS).
+int cpu_threads();
+
 }  // namespace attnscope::kernels

@@ -12,5 +12,6 @@ void add_lengths_command(CLI::App& app, CommandList& commands);
 
 // What `attnscope` with no subcommand does until the window exists: every variant on the shipped example case.
 int run_example_table();
+void add_bench_command(CLI::App& app, CommandList& commands);  // cmd_bench.cpp: the performance suite (issue 6)
 
 }  // namespace attnscope::cli
