@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
     add_eval_command(app, commands);
     add_train_command(app, commands);
     add_lengths_command(app, commands);
+    add_gui_command(app, commands);
+    add_render_command(app, commands);
+    add_export_command(app, commands);
     add_bench_command(app, commands);
 
     try {
@@ -33,5 +36,5 @@ int main(int argc, char** argv) {
     for (const Command& c : commands)
         if (c.sub && c.sub->parsed()) return run_guarded(c.sub->get_name(), c.run);
 
-    return run_guarded("", run_example_table);
+    return run_guarded("", run_gui_default);
 }

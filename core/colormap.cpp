@@ -58,18 +58,24 @@ ColormapLut build_lut(Colormap map) {
 
 std::span<const ColormapAnchor> colormap_anchors(Colormap map) {
     switch (map) {
-        case Colormap::Viridis: return kViridis;
-        case Colormap::Cividis: return kCividis;
-        case Colormap::Diverging: return kDiverging;
+        case Colormap::Viridis:
+            return kViridis;
+        case Colormap::Cividis:
+            return kCividis;
+        case Colormap::Diverging:
+            return kDiverging;
     }
     return kViridis;
 }
 
 std::string_view colormap_name(Colormap map) {
     switch (map) {
-        case Colormap::Viridis: return "viridis";
-        case Colormap::Cividis: return "cividis";
-        case Colormap::Diverging: return "diverging";
+        case Colormap::Viridis:
+            return "viridis";
+        case Colormap::Cividis:
+            return "cividis";
+        case Colormap::Diverging:
+            return "diverging";
     }
     return "viridis";
 }
@@ -98,9 +104,12 @@ const ColormapLut& colormap_lut(Colormap map) {
     static const ColormapLut cividis = build_lut(Colormap::Cividis);
     static const ColormapLut diverging = build_lut(Colormap::Diverging);
     switch (map) {
-        case Colormap::Viridis: return viridis;
-        case Colormap::Cividis: return cividis;
-        case Colormap::Diverging: return diverging;
+        case Colormap::Viridis:
+            return viridis;
+        case Colormap::Cividis:
+            return cividis;
+        case Colormap::Diverging:
+            return diverging;
     }
     return viridis;
 }

@@ -62,9 +62,12 @@ std::string column_param_summary(const SceneColumn& column) {
     switch (k) {
         case VariantKind::Ssa:
             if (p.ssa_q.tau) add(s, "tau_q given");
-            if (p.ssa_q.pos_coef) add(s, "c_q=" + fmt_num(*p.ssa_q.pos_coef));
-            else if (p.ssa_q.beta) add(s, "beta_q=" + fmt_num(*p.ssa_q.beta));
-            else if (p.ssa_q.alpha && *p.ssa_q.alpha != 0.0) add(s, "alpha_q=" + fmt_num(*p.ssa_q.alpha));
+            if (p.ssa_q.pos_coef)
+                add(s, "c_q=" + fmt_num(*p.ssa_q.pos_coef));
+            else if (p.ssa_q.beta)
+                add(s, "beta_q=" + fmt_num(*p.ssa_q.beta));
+            else if (p.ssa_q.alpha && *p.ssa_q.alpha != 0.0)
+                add(s, "alpha_q=" + fmt_num(*p.ssa_q.alpha));
             if (!p.value_temp) add(s, "no value temp");
             break;
         case VariantKind::Selective:
@@ -91,7 +94,8 @@ std::string column_param_summary(const SceneColumn& column) {
         case VariantKind::Ea:
             if (p.form != def.form) add(s, std::string(ea_form_name(p.form)));
             break;
-        case VariantKind::Dpa: break;
+        case VariantKind::Dpa:
+            break;
     }
     return s;
 }
@@ -103,7 +107,8 @@ std::string column_title(const Scene& scene, const SceneColumn& column) {
     for (const SceneColumn& c : scene.columns) same += c.kind == column.kind ? 1 : 0;
     const std::string summary = column_param_summary(column);
     // Value-aware columns always show r: it is the parameter that tells their story.
-    if (!summary.empty() && (same > 1 || column.kind == VariantKind::VaAware || column.kind == VariantKind::VaOblivious))
+    if (!summary.empty() &&
+        (same > 1 || column.kind == VariantKind::VaAware || column.kind == VariantKind::VaOblivious))
         title += " (" + summary + ")";
     return title;
 }

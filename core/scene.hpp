@@ -63,9 +63,9 @@ enum class ProjectionKind { Coordinates, Principal };
 // View settings saved with the scene (what a figure needs to look the same when reopened). Not undoable: they
 // change without edits, like a selection.
 struct SceneView {
-    int locked_query = -1;         // -1: none
-    int baseline_column = -1;      // column id the difference view subtracts; -1: the first column
-    int compare_column = -1;       // column id shown minus the baseline; -1: the second column
+    int locked_query = -1;     // -1: none
+    int baseline_column = -1;  // column id the difference view subtracts; -1: the first column
+    int compare_column = -1;   // column id shown minus the baseline; -1: the second column
     std::string colormap = "viridis";
     ProjectionKind projection = ProjectionKind::Coordinates;
     int axis_x = 0, axis_y = 1;  // coordinates shown by the canvas when projection == Coordinates

@@ -11,9 +11,12 @@ namespace attnscope {
 
 std::string_view token_field_name(TokenField f) {
     switch (f) {
-        case TokenField::Q: return "Q";
-        case TokenField::K: return "K";
-        case TokenField::V: return "V";
+        case TokenField::Q:
+            return "Q";
+        case TokenField::K:
+            return "K";
+        case TokenField::V:
+            return "V";
     }
     return "?";
 }
@@ -32,7 +35,9 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
-std::string field_row(TokenField f, int row) { return std::string(token_field_name(f)) + "[" + std::to_string(row) + "]"; }
+std::string field_row(TokenField f, int row) {
+    return std::string(token_field_name(f)) + "[" + std::to_string(row) + "]";
+}
 
 void check_row(const Scene& s, int row, const std::string& field) {
     if (row < 0 || row >= s.n())
@@ -109,7 +114,9 @@ void check_dims(int d, int dv) {
 
 int find_column_or_throw(const Scene& s, int id) {
     const int idx = s.column_index(id);
-    if (idx < 0) throw InputError("column", "column " + std::to_string(id) + " does not exist", "pick a column shown in the grid");
+    if (idx < 0)
+        throw InputError("column", "column " + std::to_string(id) + " does not exist",
+                         "pick a column shown in the grid");
     return idx;
 }
 
@@ -120,7 +127,9 @@ std::string describe_edit(const SceneEdit& e) {
     return std::visit(
         Overloaded{
             [](const edit::SetRow& x) { return "Edit " + field_row(x.field, x.row); },
-            [](const edit::SetCell& x) { return "Edit " + field_row(x.field, x.row) + "[" + std::to_string(x.col) + "]"; },
+            [](const edit::SetCell& x) {
+                return "Edit " + field_row(x.field, x.row) + "[" + std::to_string(x.col) + "]";
+            },
             [](const edit::SetLabel& x) { return "Rename token " + std::to_string(x.row); },
             [](const edit::InsertToken& x) { return "Insert token " + std::to_string(x.at); },
             [](const edit::EraseToken& x) { return "Delete token " + std::to_string(x.at); },
@@ -296,7 +305,8 @@ SceneEdit apply_edit(Scene& s, const SceneEdit& e) {
                 SceneEdit inv = column_memento(s, e);
                 SceneColumn c = x.column;
                 c.id = s.next_column_id++;
-                const int at = x.at < 0 || x.at > static_cast<int>(s.columns.size()) ? static_cast<int>(s.columns.size()) : x.at;
+                const int at =
+                    x.at < 0 || x.at > static_cast<int>(s.columns.size()) ? static_cast<int>(s.columns.size()) : x.at;
                 s.columns.insert(s.columns.begin() + at, std::move(c));
                 return inv;
             },

@@ -69,7 +69,7 @@ struct RestoreTokens {  // the memento: puts back a whole token set and mask
     SceneGenerator generator;
 };
 struct AddColumn {
-    int at = -1;  // -1: at the end
+    int at = -1;         // -1: at the end
     SceneColumn column;  // its id is assigned by apply_edit
 };
 struct RemoveColumn {
@@ -91,11 +91,10 @@ struct ReplaceScene {  // load a preset: everything but the view settings; undo 
 
 }  // namespace edit
 
-using SceneEditOp =
-    std::variant<edit::SetRow, edit::SetCell, edit::SetLabel, edit::InsertToken, edit::EraseToken, edit::MoveToken,
-                 edit::SetLength, edit::SetCausal, edit::SetDims, edit::Regenerate, edit::RestoreTokens,
-                 edit::AddColumn, edit::RemoveColumn, edit::MoveColumn, edit::SetColumn, edit::RestoreColumns,
-                 edit::ReplaceScene>;
+using SceneEditOp = std::variant<edit::SetRow, edit::SetCell, edit::SetLabel, edit::InsertToken, edit::EraseToken,
+                                 edit::MoveToken, edit::SetLength, edit::SetCausal, edit::SetDims, edit::Regenerate,
+                                 edit::RestoreTokens, edit::AddColumn, edit::RemoveColumn, edit::MoveColumn,
+                                 edit::SetColumn, edit::RestoreColumns, edit::ReplaceScene>;
 
 struct SceneEdit {
     SceneEditOp op;

@@ -15,7 +15,7 @@
 namespace attnscope {
 
 class SceneHistory {
-public:
+  public:
     explicit SceneHistory(std::size_t max_steps = 500, std::size_t max_bytes = std::size_t{256} << 20)
         : m_max_steps(max_steps), m_max_bytes(max_bytes) {}
 
@@ -38,7 +38,7 @@ public:
     std::size_t undo_steps() const { return m_undo.size(); }
     std::size_t redo_steps() const { return m_redo.size(); }
 
-private:
+  private:
     struct Step {
         SceneEdit inverse;
         std::string label;

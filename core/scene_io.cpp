@@ -42,7 +42,8 @@ std::int64_t read_int(const json& j, const std::string& field, std::int64_t lo, 
 }
 
 bool read_bool(const json& j, const std::string& field) {
-    if (!j.is_boolean()) fail(field, "expected true or false, found " + std::string(j.type_name()), "write true or false");
+    if (!j.is_boolean())
+        fail(field, "expected true or false, found " + std::string(j.type_name()), "write true or false");
     return j.get<bool>();
 }
 
@@ -52,7 +53,8 @@ std::string read_string(const json& j, const std::string& field) {
 }
 
 std::vector<double> read_vector(const json& j, const std::string& field) {
-    if (!j.is_array()) fail(field, "expected a list of numbers, found " + std::string(j.type_name()), "write [x, y, ...]");
+    if (!j.is_array())
+        fail(field, "expected a list of numbers, found " + std::string(j.type_name()), "write [x, y, ...]");
     std::vector<double> v;
     v.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) v.push_back(read_number(j[i], field + "[" + std::to_string(i) + "]"));
@@ -61,7 +63,8 @@ std::vector<double> read_vector(const json& j, const std::string& field) {
 
 // A list of rows, all of the same width.
 MatD read_matrix(const json& j, const std::string& field, int max_rows) {
-    if (!j.is_array()) fail(field, "expected a list of rows, found " + std::string(j.type_name()), "write [[...], ...]");
+    if (!j.is_array())
+        fail(field, "expected a list of rows, found " + std::string(j.type_name()), "write [[...], ...]");
     if (j.empty()) fail(field, "has no rows", "give at least one token");
     if (static_cast<int>(j.size()) > max_rows)
         fail(field, "has " + std::to_string(j.size()) + " rows", "use at most " + std::to_string(max_rows) + " tokens");
@@ -73,7 +76,8 @@ MatD read_matrix(const json& j, const std::string& field, int max_rows) {
     MatD m(static_cast<Eigen::Index>(j.size()), static_cast<Eigen::Index>(width));
     for (std::size_t r = 0; r < j.size(); ++r) {
         const std::string row = field + "[" + std::to_string(r) + "]";
-        if (!j[r].is_array()) fail(row, "expected a list of numbers, found " + std::string(j[r].type_name()), "write [x, y, ...]");
+        if (!j[r].is_array())
+            fail(row, "expected a list of numbers, found " + std::string(j[r].type_name()), "write [x, y, ...]");
         if (j[r].size() != width)
             fail(row, "has " + std::to_string(j[r].size()) + " numbers but row 0 has " + std::to_string(width),
                  "give every row the same length");
@@ -172,53 +176,85 @@ VariantParams params_from_json(const json& j, const std::string& where, json& ex
         const json& v = it.value();
         const std::string f = where + "." + key;
         auto ssa_side = [&](SsaTemperatureParams& t, const std::string& name) -> bool {
-            if (name == "tau") t.tau = read_vector(v, f);
-            else if (name == "pos_coef") t.pos_coef = opt_number(v, f);
-            else if (name == "beta") t.beta = opt_number(v, f);
-            else if (name == "alpha") t.alpha = opt_number(v, f);
-            else if (name == "tok") t.tok = read_vector(v, f);
-            else if (name == "w_tok") t.w_tok = read_vector(v, f);
-            else if (name == "b_tok") t.b_tok = read_number(v, f);
-            else return false;
+            if (name == "tau")
+                t.tau = read_vector(v, f);
+            else if (name == "pos_coef")
+                t.pos_coef = opt_number(v, f);
+            else if (name == "beta")
+                t.beta = opt_number(v, f);
+            else if (name == "alpha")
+                t.alpha = opt_number(v, f);
+            else if (name == "tok")
+                t.tok = read_vector(v, f);
+            else if (name == "w_tok")
+                t.w_tok = read_vector(v, f);
+            else if (name == "b_tok")
+                t.b_tok = read_number(v, f);
+            else
+                return false;
             return true;
         };
-        if (key == "scale") p.scale = opt_number(v, f);
-        else if (key.size() > 2 && key.compare(key.size() - 2, 2, "_q") == 0 && ssa_side(p.ssa_q, key.substr(0, key.size() - 2))) {}
-        else if (key.size() > 2 && key.compare(key.size() - 2, 2, "_v") == 0 && ssa_side(p.ssa_v, key.substr(0, key.size() - 2))) {}
-        else if (key == "value_temp") p.value_temp = read_bool(v, f);
-        else if (key == "sel_Q") p.sel_q = read_matrix(v, f, kSceneMaxTokens);
-        else if (key == "sel_K") p.sel_k = read_matrix(v, f, kSceneMaxTokens);
-        else if (key == "sel_scale") p.sel_scale = opt_number(v, f);
-        else if (key == "protect_bos") p.protect_bos = read_bool(v, f);
-        else if (key == "prune_threshold") p.prune_threshold = opt_number(v, f);
+        if (key == "scale")
+            p.scale = opt_number(v, f);
+        else if (key.size() > 2 && key.compare(key.size() - 2, 2, "_q") == 0 &&
+                 ssa_side(p.ssa_q, key.substr(0, key.size() - 2))) {
+        } else if (key.size() > 2 && key.compare(key.size() - 2, 2, "_v") == 0 &&
+                   ssa_side(p.ssa_v, key.substr(0, key.size() - 2))) {
+        } else if (key == "value_temp")
+            p.value_temp = read_bool(v, f);
+        else if (key == "sel_Q")
+            p.sel_q = read_matrix(v, f, kSceneMaxTokens);
+        else if (key == "sel_K")
+            p.sel_k = read_matrix(v, f, kSceneMaxTokens);
+        else if (key == "sel_scale")
+            p.sel_scale = opt_number(v, f);
+        else if (key == "protect_bos")
+            p.protect_bos = read_bool(v, f);
+        else if (key == "prune_threshold")
+            p.prune_threshold = opt_number(v, f);
         else if (key == "budget") {
-            if (v.is_null()) p.budget.reset();
-            else p.budget = read_int(v, f, 1, kSceneMaxTokens);
+            if (v.is_null())
+                p.budget.reset();
+            else
+                p.budget = read_int(v, f, 1, kSceneMaxTokens);
         } else if (key == "kernel") {
             const auto k = parse_kernel(read_string(v, f));
             if (!k) fail(f, "unknown kernel " + v.dump(), "use exp, relu, relu2, softplus, elu1 or square");
             p.kernel = *k;
-        } else if (key == "r") p.r = static_cast<int>(read_int(v, f, 1, kSceneMaxTokens));
-        else if (key == "renorm") p.renorm = read_bool(v, f);
+        } else if (key == "r")
+            p.r = static_cast<int>(read_int(v, f, 1, kSceneMaxTokens));
+        else if (key == "renorm")
+            p.renorm = read_bool(v, f);
         else if (key == "solver") {
             const auto s = parse_solver(read_string(v, f));
             if (!s) fail(f, "unknown solver " + v.dump(), "use exact or greedy");
             p.solver = *s;
-        } else if (key == "max_subsets") p.max_subsets = read_int(v, f, 1, std::int64_t{1} << 40);
-        else if (key == "normalize_qk") p.normalize_qk = read_bool(v, f);
-        else if (key == "log_d") p.log_d = opt_number(v, f);
-        else if (key == "eps") p.eps = read_number(v, f);
-        else if (key == "p") p.p = read_number(v, f);
-        else if (key == "offset") p.offset = read_number(v, f);
-        else if (key == "offset_free_rows") p.offset_free_rows = static_cast<int>(read_int(v, f, 0, kSceneMaxTokens));
-        else if (key == "deadzone") p.deadzone = read_number(v, f);
+        } else if (key == "max_subsets")
+            p.max_subsets = read_int(v, f, 1, std::int64_t{1} << 40);
+        else if (key == "normalize_qk")
+            p.normalize_qk = read_bool(v, f);
+        else if (key == "log_d")
+            p.log_d = opt_number(v, f);
+        else if (key == "eps")
+            p.eps = read_number(v, f);
+        else if (key == "p")
+            p.p = read_number(v, f);
+        else if (key == "offset")
+            p.offset = read_number(v, f);
+        else if (key == "offset_free_rows")
+            p.offset_free_rows = static_cast<int>(read_int(v, f, 0, kSceneMaxTokens));
+        else if (key == "deadzone")
+            p.deadzone = read_number(v, f);
         else if (key == "form") {
             const auto e = parse_ea_form(read_string(v, f));
             if (!e) fail(f, "unknown form " + v.dump(), "use bounded or plain");
             p.form = *e;
-        } else if (key == "metrics_k") p.metrics_k = static_cast<int>(read_int(v, f, 1, kSceneMaxTokens));
-        else if (key == "metrics_threshold") p.metrics_threshold = read_number(v, f);
-        else extra[key] = v;
+        } else if (key == "metrics_k")
+            p.metrics_k = static_cast<int>(read_int(v, f, 1, kSceneMaxTokens));
+        else if (key == "metrics_threshold")
+            p.metrics_threshold = read_number(v, f);
+        else
+            extra[key] = v;
     }
     return p;
 }
@@ -228,8 +264,8 @@ VariantParams params_from_json(const json& j, const std::string& where, json& ex
 // =====================================================================================================================
 namespace {
 
-const std::set<std::string> kTopKeys{"format", "version", "name", "description", "causal", "generator", "length",
-                                     "d", "dv", "labels", "Q", "K", "V", "columns", "view"};
+const std::set<std::string> kTopKeys{"format", "version", "name", "description", "causal", "generator", "length", "d",
+                                     "dv",     "labels",  "Q",    "K",           "V",      "columns",   "view"};
 const std::set<std::string> kColumnKeys{"variant", "label", "scale", "params"};
 const std::set<std::string> kViewKeys{"locked_query", "baseline", "compare", "colormap", "projection", "axes"};
 
@@ -255,9 +291,12 @@ SceneColumn column_from_json(const json& j, const std::string& where) {
     if (j.contains("label")) c.label = read_string(j["label"], where + ".label");
     if (j.contains("scale")) {
         const std::string s = read_string(j["scale"], where + ".scale");
-        if (s == "log") c.scale = MapScale::Log;
-        else if (s == "linear") c.scale = MapScale::Linear;
-        else fail(where + ".scale", "unknown scale \"" + s + "\"", "use linear or log");
+        if (s == "log")
+            c.scale = MapScale::Log;
+        else if (s == "linear")
+            c.scale = MapScale::Linear;
+        else
+            fail(where + ".scale", "unknown scale \"" + s + "\"", "use linear or log");
     }
     if (j.contains("params")) c.params = params_from_json(j["params"], where + ".params", c.extra_params);
     c.extra = unknown_fields(j, kColumnKeys);
@@ -267,15 +306,17 @@ SceneColumn column_from_json(const json& j, const std::string& where) {
 }  // namespace
 
 Scene scene_from_json(const json& j) {
-    if (!j.is_object()) fail("", "the file is not a JSON object", "a scene file starts with {\"format\": \"attnscope-scene\"");
+    if (!j.is_object())
+        fail("", "the file is not a JSON object", "a scene file starts with {\"format\": \"attnscope-scene\"");
     if (!j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != kSceneFormat)
         fail("format", j.contains("format") ? "is " + j["format"].dump() : "is missing",
              "a scene file has \"format\": \"attnscope-scene\"");
     if (!j.contains("version")) fail("version", "is missing", "add \"version\": 1");
     const std::int64_t version = read_int(j["version"], "version", 0, 1000000);
     if (version > kSceneVersion)
-        fail("version", "is " + std::to_string(version) + ", newer than this attnscope reads (" +
-                            std::to_string(kSceneVersion) + ")",
+        fail("version",
+             "is " + std::to_string(version) + ", newer than this attnscope reads (" + std::to_string(kSceneVersion) +
+                 ")",
              "open it with a newer attnscope");
     if (version < 1) fail("version", "is " + std::to_string(version), "use version 1");
 
@@ -288,14 +329,16 @@ Scene scene_from_json(const json& j) {
         if (!g.is_object()) fail("generator", "expected an object", "write {\"preset\": \"random\", \"seed\": 1}");
         if (g.contains("preset")) s.generator.preset = read_string(g["preset"], "generator.preset");
         if (g.contains("seed"))
-            s.generator.seed = static_cast<std::uint64_t>(read_int(g["seed"], "generator.seed", 0, std::int64_t{1} << 53));
+            s.generator.seed =
+                static_cast<std::uint64_t>(read_int(g["seed"], "generator.seed", 0, std::int64_t{1} << 53));
     }
 
     const bool explicit_tokens = j.contains("Q") || j.contains("K") || j.contains("V");
     SceneTokens t;
     if (explicit_tokens) {
         for (const char* f : {"Q", "K", "V"})
-            if (!j.contains(f)) fail(f, "is missing", "give Q, K and V together, or none of them (then the generator makes them)");
+            if (!j.contains(f))
+                fail(f, "is missing", "give Q, K and V together, or none of them (then the generator makes them)");
         t.q = read_matrix(j["Q"], "Q", kSceneMaxTokens);
         t.k = read_matrix(j["K"], "K", kSceneMaxTokens);
         t.v = read_matrix(j["V"], "V", kSceneMaxTokens);
@@ -312,7 +355,8 @@ Scene scene_from_json(const json& j) {
             fail("length", "is " + j["length"].dump() + " but Q has " + std::to_string(t.q.rows()) + " rows",
                  "make them agree, or drop \"length\"");
     } else {
-        if (!j.contains("length")) fail("length", "is missing (and there are no Q, K, V)", "give \"length\" or the vectors");
+        if (!j.contains("length"))
+            fail("length", "is missing (and there are no Q, K, V)", "give \"length\" or the vectors");
         const int n = static_cast<int>(read_int(j["length"], "length", 1, kSceneMaxTokens));
         const int d = j.contains("d") ? static_cast<int>(read_int(j["d"], "d", 1, kSceneMaxDim)) : 2;
         const int dv = j.contains("dv") ? static_cast<int>(read_int(j["dv"], "dv", 1, kSceneMaxDim)) : d;
@@ -337,8 +381,10 @@ Scene scene_from_json(const json& j) {
         const json& c = j["columns"];
         if (!c.is_array()) fail("columns", "expected a list of columns", "write [{\"variant\": \"dpa\"}, ...]");
         if (static_cast<int>(c.size()) > kSceneMaxColumns)
-            fail("columns", "has " + std::to_string(c.size()) + " columns", "use at most " + std::to_string(kSceneMaxColumns));
-        for (std::size_t i = 0; i < c.size(); ++i) cols.push_back(column_from_json(c[i], "columns[" + std::to_string(i) + "]"));
+            fail("columns", "has " + std::to_string(c.size()) + " columns",
+                 "use at most " + std::to_string(kSceneMaxColumns));
+        for (std::size_t i = 0; i < c.size(); ++i)
+            cols.push_back(column_from_json(c[i], "columns[" + std::to_string(i) + "]"));
     } else {
         cols = default_columns();
     }
@@ -351,7 +397,9 @@ Scene scene_from_json(const json& j) {
         auto column_ref = [&](const char* key) {
             if (!v.contains(key) || v[key].is_null()) return -1;
             const auto idx = read_int(v[key], std::string("view.") + key, -1, kSceneMaxColumns - 1);
-            return idx >= 0 && idx < static_cast<std::int64_t>(s.columns.size()) ? s.columns[static_cast<std::size_t>(idx)].id : -1;
+            return idx >= 0 && idx < static_cast<std::int64_t>(s.columns.size())
+                       ? s.columns[static_cast<std::size_t>(idx)].id
+                       : -1;
         };
         if (v.contains("locked_query"))
             s.view.locked_query = static_cast<int>(read_int(v["locked_query"], "view.locked_query", -1, n - 1));
@@ -360,9 +408,12 @@ Scene scene_from_json(const json& j) {
         if (v.contains("colormap")) s.view.colormap = read_string(v["colormap"], "view.colormap");
         if (v.contains("projection")) {
             const std::string p = read_string(v["projection"], "view.projection");
-            if (p == "principal") s.view.projection = ProjectionKind::Principal;
-            else if (p == "coordinates") s.view.projection = ProjectionKind::Coordinates;
-            else fail("view.projection", "unknown projection \"" + p + "\"", "use coordinates or principal");
+            if (p == "principal")
+                s.view.projection = ProjectionKind::Principal;
+            else if (p == "coordinates")
+                s.view.projection = ProjectionKind::Coordinates;
+            else
+                fail("view.projection", "unknown projection \"" + p + "\"", "use coordinates or principal");
         }
         if (v.contains("axes")) {
             const std::vector<double> a = read_vector(v["axes"], "view.axes");
@@ -427,7 +478,9 @@ json scene_to_json(const Scene& s) {
 
 Scene load_scene_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(InputErrorInfo{path, "", std::string("cannot open: ") + std::strerror(errno), "check the path"});
+    if (!in)
+        throw InputError(
+            InputErrorInfo{path, "", std::string("cannot open: ") + std::strerror(errno), "check the path"});
     std::stringstream buf;
     buf << in.rdbuf();
     const std::string text = buf.str();
@@ -440,7 +493,8 @@ Scene load_scene_file(const std::string& path) {
         // Report a line number: the byte offset alone is useless in a text editor.
         const std::size_t at = std::min(e.byte, text.size());
         const long line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
-        throw InputError(InputErrorInfo{path, "line " + std::to_string(line), "is not valid JSON (" + std::string(e.what()) + ")",
+        throw InputError(InputErrorInfo{path, "line " + std::to_string(line),
+                                        "is not valid JSON (" + std::string(e.what()) + ")",
                                         "fix the JSON syntax there"});
     }
     try {

@@ -51,12 +51,12 @@ std::uint64_t hash_name(std::string_view s) {
 
 // Draws for one token: stream s, coordinate c -> an independent number.
 class TokenRng {
-public:
+  public:
     TokenRng(const SceneGenerator& g, int i) : m_seed(mix64(g.seed ^ hash_name(g.preset))), m_token(i) {}
     double normal(int stream, int c) const { return counter_normal(m_seed, counter(stream, c)); }
     double uniform(int stream, int c) const { return to_unit(mix64(m_seed ^ counter(stream, c))); }
 
-private:
+  private:
     std::uint64_t counter(int stream, int c) const {
         return mix64(static_cast<std::uint64_t>(m_token) * 0x9E3779B97F4A7C15ULL +
                      static_cast<std::uint64_t>(stream) * 0xD1B54A32D192ED03ULL + static_cast<std::uint64_t>(c));
@@ -135,10 +135,26 @@ void parallel(GeneratedToken& t, const TokenRng& rng, int i, int d) {
     set_axis(t.q, 0, a);
     add_noise(t.q, rng, kQ, 0.08);
     switch (i % 4) {
-        case 0: set_axis(t.k, 0, a); set_axis(t.v, 0, 1.0); t.label = numbered("par", i); break;
-        case 1: set_axis(t.k, 0, -a); set_axis(t.v, 1, 1.0); t.label = numbered("anti", i); break;
-        case 2: set_axis(t.k, 1, a); set_axis(t.v, 0, -1.0); t.label = numbered("orth", i); break;
-        default: add_noise(t.k, rng, kK, 0.4); add_noise(t.v, rng, kV, 0.2); t.label = numbered("weak", i); break;
+        case 0:
+            set_axis(t.k, 0, a);
+            set_axis(t.v, 0, 1.0);
+            t.label = numbered("par", i);
+            break;
+        case 1:
+            set_axis(t.k, 0, -a);
+            set_axis(t.v, 1, 1.0);
+            t.label = numbered("anti", i);
+            break;
+        case 2:
+            set_axis(t.k, 1, a);
+            set_axis(t.v, 0, -1.0);
+            t.label = numbered("orth", i);
+            break;
+        default:
+            add_noise(t.k, rng, kK, 0.4);
+            add_noise(t.v, rng, kV, 0.2);
+            t.label = numbered("weak", i);
+            break;
     }
     add_noise(t.k, rng, kK + 10, 0.08);
 }
@@ -227,12 +243,18 @@ GeneratedToken generate_token(const SceneGenerator& g, int i, int d, int dv) {
     t.k.assign(static_cast<std::size_t>(d), 0.0);
     t.v.assign(static_cast<std::size_t>(dv), 0.0);
     const TokenRng rng(g, i);
-    if (g.preset == "needle") needle(t, rng, i, d);
-    else if (g.preset == "dilution") dilution(t, rng, i, d);
-    else if (g.preset == "noisy_values") noisy_values(t, rng, i, d, dv);
-    else if (g.preset == "parallel") parallel(t, rng, i, d);
-    else if (g.preset == "superseded") superseded(t, rng, i, d, dv);
-    else random_token(t, rng, i);
+    if (g.preset == "needle")
+        needle(t, rng, i, d);
+    else if (g.preset == "dilution")
+        dilution(t, rng, i, d);
+    else if (g.preset == "noisy_values")
+        noisy_values(t, rng, i, d, dv);
+    else if (g.preset == "parallel")
+        parallel(t, rng, i, d);
+    else if (g.preset == "superseded")
+        superseded(t, rng, i, d, dv);
+    else
+        random_token(t, rng, i);
     return t;
 }
 

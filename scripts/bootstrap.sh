@@ -10,6 +10,7 @@ PACKAGES=(
   libimgui-dev libglfw3-dev libstb-dev
   libgl1-mesa-dri libegl-mesa0 libglx-mesa0 libegl-dev libopengl-dev libgl-dev
   xvfb xauth
+  fonts-dejavu-core  # the lab window's UI font (issue 4); without it ImGui's built-in ASCII font is used
   libomp-dev
   clang libclang-rt-14-dev
 )

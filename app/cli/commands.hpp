@@ -9,6 +9,10 @@ namespace attnscope::cli {
 void add_eval_command(CLI::App& app, CommandList& commands);
 void add_train_command(CLI::App& app, CommandList& commands);
 void add_lengths_command(CLI::App& app, CommandList& commands);
+void add_gui_command(CLI::App& app, CommandList& commands);     // cmd_gui.cpp: the lab window
+void add_render_command(CLI::App& app, CommandList& commands);  // cmd_render.cpp: the window, headless, to PNG
+void add_export_command(CLI::App& app, CommandList& commands);  // cmd_export.cpp: weights/metrics as CSV or npy
+int run_gui_default();  // `attnscope` with no subcommand: the window, or the no-display PNG fallback
 
 // What `attnscope` with no subcommand does until the window exists: every variant on the shipped example case.
 int run_example_table();

@@ -1,10 +1,10 @@
 // Colour maps: the published end colours of viridis and cividis, the white centre of the diverging map, and the
 // property that makes them readable (monotone lightness), checked independently of the table interpolation.
+#include "core/colormap.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "core/colormap.hpp"
 
 namespace attnscope {
 namespace {
@@ -27,7 +27,8 @@ TEST(Colormap, SequentialMapsGetLighterMonotonically) {
     for (Colormap m : {Colormap::Viridis, Colormap::Cividis}) {
         const ColormapLut& lut = colormap_lut(m);
         for (int i = 1; i < 256; ++i)
-            EXPECT_GE(luminance(lut[static_cast<std::size_t>(i)]) + 0.75, luminance(lut[static_cast<std::size_t>(i - 1)]))
+            EXPECT_GE(luminance(lut[static_cast<std::size_t>(i)]) + 0.75,
+                      luminance(lut[static_cast<std::size_t>(i - 1)]))
                 << colormap_name(m) << " at " << i;
     }
 }
@@ -35,7 +36,8 @@ TEST(Colormap, SequentialMapsGetLighterMonotonically) {
 TEST(Colormap, DivergingIsLightestAtZero) {
     const ColormapLut& lut = colormap_lut(Colormap::Diverging);
     for (int i = 0; i < 256; ++i)
-        EXPECT_LE(luminance(lut[static_cast<std::size_t>(i)]), luminance(colormap_rgb(Colormap::Diverging, 0.5f)) + 0.5);
+        EXPECT_LE(luminance(lut[static_cast<std::size_t>(i)]),
+                  luminance(colormap_rgb(Colormap::Diverging, 0.5f)) + 0.5);
     EXPECT_LT(luminance(lut[0]), 80.0);
     EXPECT_LT(luminance(lut[255]), 80.0);
 }

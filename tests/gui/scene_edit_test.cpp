@@ -1,10 +1,11 @@
 // Scene edits, undo and redo: every edit is checked against the state it must produce, computed here by hand.
+#include "core/scene_edit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/errors.hpp"
-#include "core/scene_edit.hpp"
 #include "core/scene_history.hpp"
 #include "core/scene_presets.hpp"
 
@@ -81,7 +82,7 @@ TEST(SceneEdit, LengthShrinkThenGrowGivesTheGeneratedTokensBackAndKeepsEdits) {
     EXPECT_EQ(s.n(), 3);
     apply_edit(s, {edit::SetLength{8}, 0, ""});
     ASSERT_EQ(s.n(), 8);
-    EXPECT_EQ(s.tokens->k(0, 0), 3.0);                       // the edit survives
+    EXPECT_EQ(s.tokens->k(0, 0), 3.0);                           // the edit survives
     EXPECT_EQ(s.tokens->k.bottomRows(5), full.k.bottomRows(5));  // generator tokens come back
     EXPECT_EQ(s.tokens->labels, full.labels);
 }

@@ -1,5 +1,7 @@
 // Scene files: exact round trips, unknown fields kept, and bad files rejected with a message that names the file
 // and the field, leaving the caller's scene and the file on disk untouched.
+#include "core/scene_io.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 
 #include "core/errors.hpp"
 #include "core/scene_edit.hpp"
-#include "core/scene_io.hpp"
 #include "core/scene_presets.hpp"
 
 namespace attnscope {
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 class SceneFiles : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         m_dir = fs::temp_directory_path() / ("attnscope_scene_io_" + std::to_string(::getpid()) + "_" +
                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());

@@ -1,5 +1,7 @@
 // Presets: deterministic generators, and each preset tells the story its one-line explanation promises, checked
 // on the double-precision reference (the truth), not on the GUI.
+#include "core/scene_presets.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "core/errors.hpp"
 #include "core/reference/attend.hpp"
-#include "core/scene_presets.hpp"
 
 namespace attnscope {
 namespace {
@@ -72,8 +73,8 @@ TEST(ScenePresets, EveryPresetBuildsAValidScene) {
 TEST(ScenePresets, DefaultSceneHasTheSixIssueColumns) {
     const Scene s = make_default_scene();
     ASSERT_EQ(s.columns.size(), 6u);
-    const VariantKind want[] = {VariantKind::Dpa, VariantKind::Ssa, VariantKind::Selective,
-                                VariantKind::Lssar, VariantKind::Ea, VariantKind::VaAware};
+    const VariantKind want[] = {VariantKind::Dpa,   VariantKind::Ssa, VariantKind::Selective,
+                                VariantKind::Lssar, VariantKind::Ea,  VariantKind::VaAware};
     for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(s.columns[i].kind, want[i]);
     EXPECT_EQ(s.columns[5].params.r, 4);
     EXPECT_EQ(s.columns[5].params.solver, Solver::Greedy);
@@ -145,7 +146,8 @@ TEST(ScenePresets, SelectiveAttentionMasksSupersededAssignments) {
         for (int j = 1; j + 1 < i; ++j) {
             if (labels[static_cast<std::size_t>(i)][0] != labels[static_cast<std::size_t>(j)][0]) continue;
             bool superseded = false;  // a later assignment of the same variable before i
-            for (int k = j + 1; k < i; ++k) superseded |= labels[static_cast<std::size_t>(k)][0] == labels[static_cast<std::size_t>(j)][0];
+            for (int k = j + 1; k < i; ++k)
+                superseded |= labels[static_cast<std::size_t>(k)][0] == labels[static_cast<std::size_t>(j)][0];
             if (!superseded) continue;
             dpa_old += dpa.weights(i, j);
             sel_old += sel.weights(i, j);
