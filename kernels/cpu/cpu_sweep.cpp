@@ -14,6 +14,7 @@
 
 #include "core/implied_temperature.hpp"
 #include "kernels/cpu/display_pool.hpp"
+#include "kernels/cpu/row_transforms.hpp"
 #include "kernels/cpu/simd.hpp"
 
 namespace attnscope::kernels::cpu {
@@ -25,18 +26,20 @@ using ArrMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrMap = Eigen::Map<const Eigen::ArrayXf>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// [SECTION] Row transforms: logits x[0, m) in, normalised weights out; the return value is the row's entropy when
-// the transform knows it without a log per element (exponential rows: H = ln l - t / l), NaN otherwise.
+// [SECTION] Row transforms: logits x[0, m) in, unnormalised u out (row_transforms.hpp), with the sums of u and the
+// constant the variant adds to the normaliser; finish_dense_row then scales, counts and finds the order statistics.
 // ---------------------------------------------------------------------------------------------------------------
 
-// A zero normaliser makes the row exactly uniform over its support (spec §0).
-double uniform_row(float* x, long m) {
-    std::fill(x, x + m, static_cast<float>(1.0 / static_cast<double>(m)));
-    return std::log(static_cast<double>(m));
-}
+struct RowOut {
+    rows::Sums sums;
+    double extra = 0;  // w = u / (sum u + extra): eps of LSSA and EA (EA plain: eps / max|s|^2)
+};
 
-// Stable softmax over the visible keys (mask[j] = 1; no mask: all m keys). The max key contributes e = 1, so l >= 1.
-double softmax_row(float* x, long m, const float* mask) {
+// A zero normaliser makes the row exactly uniform over its support (spec §0).
+void uniform_row(float* x, long m) { std::fill(x, x + m, static_cast<float>(1.0 / static_cast<double>(m))); }
+
+// Stable softmax over the visible keys (mask[j] = 1; no mask: all m keys): the max key contributes u = 1.
+RowOut softmax_row(float* x, long m, const float* mask) {
     float top;
     if (mask) {
         top = -std::numeric_limits<float>::max();
@@ -45,72 +48,84 @@ double softmax_row(float* x, long m, const float* mask) {
     } else {
         top = simd::max_of(x, m);
     }
-    const simd::ExpSums e = simd::exp_shift(x, m, top, mask);
-    simd::scale(x, m, static_cast<float>(1.0 / e.l));
-    return std::log(e.l) - e.t / e.l;
+    return {rows::transform(x, m, rows::ExpShift(top), mask)};
 }
 
-// kappa(x) / sum kappa (spec §4.2); the exp kernel is the softmax.
-double kernel_row(float* x, long m, Kernel kernel) {
-    if (kernel == Kernel::Exp) return softmax_row(x, m, nullptr);
-    ArrMap a(x, m);
+// kappa(x) (spec §4.2); the exp kernel is the softmax.
+RowOut kernel_row(float* x, long m, Kernel kernel) {
     switch (kernel) {
-        case Kernel::Relu: a = a.max(0.0f); break;
-        case Kernel::Relu2: a = a.max(0.0f).square(); break;
-        case Kernel::Softplus: a = a.max(0.0f) + (-a.abs()).exp().log1p(); break;  // stable softplus, spec §5.1
-        case Kernel::Elu1: a = (a > 0.0f).select(a + 1.0f, a.exp()); break;
-        case Kernel::Square: a = a.square(); break;
-        case Kernel::Exp: break;
+        case Kernel::Exp: return softmax_row(x, m, nullptr);
+        case Kernel::Relu: return {rows::transform(x, m, rows::Relu{})};
+        case Kernel::Relu2: return {rows::transform(x, m, rows::Relu2{})};
+        case Kernel::Softplus: return {rows::transform(x, m, rows::Softplus{})};
+        case Kernel::Elu1: return {rows::transform(x, m, rows::Elu1{})};
+        case Kernel::Square: return {rows::transform(x, m, rows::Square{})};
     }
-    const double l = simd::sum_of(x, m);
-    if (!(l > 0.0)) return uniform_row(x, m);
-    simd::scale(x, m, static_cast<float>(1.0 / l));
-    return kNaN;
+    return {};
 }
 
-// LSSA stage 1 (spec §5.1): x holds lambda_i qhat.khat; A = softplus(x) / (sum + eps).
-double lssa_row(float* x, long m, double eps) {
-    ArrMap a(x, m);
-    a = a.max(0.0f) + (-a.abs()).exp().log1p();
-    const double l = simd::sum_of(x, m) + eps;
-    if (!(l > 0.0)) return uniform_row(x, m);
-    simd::scale(x, m, static_cast<float>(1.0 / l));
-    return kNaN;
+// Expressive attention (spec §6.1).
+RowOut ea_row(float* x, long m, EaForm form, double eps) {
+    if (form == EaForm::Bounded) return {rows::transform(x, m, rows::EaBounded{}), eps};
+    const float amax = simd::abs_max_of(x, m);
+    if (amax == 0.0f) return {rows::Sums{}, 0.0};  // zero normaliser: uniform
+    return {rows::transform(x, m, rows::EaPlain(1.0f / amax)), eps / (static_cast<double>(amax) * amax)};
 }
 
-// LSSAR stage 2: x = N A - O, dead-zone to 0, w = x^p / sum x^p evaluated in log space as exp(p (ln x - ln x_max)),
-// so x^15 never overflows float (x reaches N - 1).
-double lssar_row(const float* a_row, float* x, long m, float offset, float dead, float power, float* mask) {
-    ArrMap w(x, m);
-    w = ConstArrMap(a_row, m) * static_cast<float>(m) - offset;
-    w = (w > dead).select(w, 0.0f);
-    const float xmax = w.maxCoeff();
-    if (!(xmax > 0.0f)) return uniform_row(x, m);
-    for (long j = 0; j < m; ++j) mask[j] = x[j] > 0.0f ? 1.0f : 0.0f;
-    const float lx = std::log(xmax);
-    w = (w > 0.0f).select((w.log() - lx) * power, 0.0f);  // y <= 0; hidden keys get e = 0 from the mask
-    const simd::ExpSums e = simd::exp_shift(x, m, 0.0f, mask);
-    simd::scale(x, m, static_cast<float>(1.0 / e.l));
-    return std::log(e.l) - e.t / e.l;
-}
-
-// Expressive attention (spec §6.1): bounded e = s^2/(1+s^2), evaluated as 1/(1+1/s^2) when |s| > 1 so s^2 never
-// overflows; plain e = (s / max|s|)^2 with eps / max|s|^2 in the denominator.
-double ea_row(float* x, long m, EaForm form, double eps) {
-    ArrMap a(x, m);
-    double extra = eps;
-    if (form == EaForm::Bounded) {
-        a = (a.abs() > 1.0f).select((1.0f + a.square().inverse()).inverse(), a.square() / (1.0f + a.square()));
-    } else {
-        const float amax = simd::abs_max_of(x, m);
-        if (amax == 0.0f) return uniform_row(x, m);
-        a = (a / amax).square();
-        extra = eps / (static_cast<double>(amax) * amax);
+// LSSA stage 1 (spec §5.1), normalised in place: A = softplus(lambda qhat.khat) / (sum + eps). False when the
+// normaliser is zero (then the row is uniform).
+bool lssa_stage(float* x, long m, double eps) {
+    const rows::Sums s = rows::transform(x, m, rows::Softplus{});
+    const double denom = s.l + eps;
+    if (!(denom > 0.0)) {
+        uniform_row(x, m);
+        return false;
     }
-    const double l = simd::sum_of(x, m) + extra;
-    if (!(l > 0.0)) return uniform_row(x, m);
-    simd::scale(x, m, static_cast<float>(1.0 / l));
-    return kNaN;
+    simd::scale(x, m, static_cast<float>(1.0 / denom));
+    return true;
+}
+
+// LSSAR stage 2: x = N A - O, dead-zone to 0, then w ~ x^p in log space (LogPower).
+RowOut lssar_row(const float* a_row, float* x, long m, float offset, float dead, float power) {
+    const simd::Packet n = simd::ei::pset1<simd::Packet>(static_cast<float>(m));
+    const simd::Packet off = simd::ei::pset1<simd::Packet>(offset);
+    const simd::Packet dz = simd::ei::pset1<simd::Packet>(dead);
+    const simd::Packet zero = simd::ei::pset1<simd::Packet>(0.0f);
+    long j = 0;
+    for (; j + simd::kLanes <= m; j += simd::kLanes) {
+        const simd::Packet v = simd::ei::psub(simd::ei::pmul(simd::ei::ploadu<simd::Packet>(a_row + j), n), off);
+        simd::ei::pstoreu(x + j, simd::ei::pselect(simd::ei::pcmp_lt(dz, v), v, zero));
+    }
+    for (; j < m; ++j) {
+        const float v = a_row[j] * static_cast<float>(m) - offset;
+        x[j] = v > dead ? v : 0.0f;
+    }
+    const float xmax = simd::max_of(x, m);
+    if (!(xmax > 0.0f)) return {};  // every x dead: uniform
+    return {rows::transform(x, m, rows::LogPower(power, std::log(xmax)))};
+}
+
+// w = u / (l + extra), zeros after the support, and the metrics from the sums gathered by the transform.
+void finish_dense_row(float* x, long m, long n, const RowOut& r, bool metrics, const MetricsConfig& cfg,
+                      RowStatsScratch& scratch, RowMetrics& out, std::size_t i) {
+    std::fill(x + m, x + n, 0.0f);
+    const double denom = r.sums.l + r.extra;
+    if (!(denom > 0.0)) {
+        uniform_row(x, m);
+        if (metrics) dense_row_metrics(x, m, kNaN, cfg, scratch, out, i);
+        return;
+    }
+    const double inv = 1.0 / denom;
+    const double l = r.sums.l;
+    const rows::Counts c = rows::scale_count(x, m, static_cast<float>(inv), static_cast<float>(cfg.theta * l),
+                                             static_cast<float>(l / static_cast<double>(m) * (1.0 + 1e-6)));
+    if (!metrics) return;
+    if (!(l > 0.0)) {  // all u = 0 with eps > 0: the weights are all 0 and the metrics undefined (spec §7)
+        undefined_row_metrics(out, i);
+        return;
+    }
+    summed_row_metrics(x, m, l, r.sums.xlogx, r.sums.sq, r.sums.max, static_cast<float>(r.sums.max * inv), c.above,
+                       c.above_uniform, cfg, scratch, out, i);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,15 +311,15 @@ void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const Back
         const long m = p.support_end(i);
         float* x = w0 + (i - i0) * n;
         float* a = two_stage ? a0 + (i - i0) * n : nullptr;
-        double h = kNaN;
+        RowOut out;
         switch (p.kind) {
             case VariantKind::Dpa:
-            case VariantKind::Ssa: h = softmax_row(x, m, nullptr); break;
+            case VariantKind::Ssa: out = softmax_row(x, m, nullptr); break;
             case VariantKind::Selective: {
                 ArrMap(x, m) -= ConstArrMap(&(*p.f)(i, 0), m);
                 if (selective_mask)
                     for (long j = 0; j < m; ++j) s.mask[j] = selective_visible(p, i, j) ? 1.0f : 0.0f;
-                h = softmax_row(x, m, selective_mask ? s.mask.data() : nullptr);
+                out = softmax_row(x, m, selective_mask ? s.mask.data() : nullptr);
                 if (o.want_extras) {
                     std::uint8_t* pr = &ex.pruned(i, 0);
                     for (long j = 0; j < m; ++j) pr[j] = selective_mask && s.mask[j] == 0.0f ? 1 : 0;
@@ -312,25 +327,26 @@ void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const Back
                 }
                 break;
             }
-            case VariantKind::VaExact: h = kernel_row(x, m, params.kernel); break;
+            case VariantKind::VaExact: out = kernel_row(x, m, params.kernel); break;
             case VariantKind::VaOblivious:
-            case VariantKind::VaAware:
-                kernel_row(a, m, params.kernel);
-                std::fill(a + m, a + n, 0.0f);
-                break;
-            case VariantKind::Lssa: h = lssa_row(x, m, params.eps); break;
-            case VariantKind::Lssar: {
-                lssa_row(a, m, params.eps);
-                std::fill(a + m, a + n, 0.0f);
-                const float offset = i < params.offset_free_rows ? 0.0f : static_cast<float>(params.offset);
-                h = lssar_row(a, x, m, offset, p.lssar_deadzone, static_cast<float>(params.p), s.mask.data());
+            case VariantKind::VaAware: {
+                // exact kernel weights p into the auxiliary row; the sparse approximations come after the block
+                const RowOut k = kernel_row(a, m, params.kernel);
+                finish_dense_row(a, m, n, k, false, p.metrics, s.stats, res.metrics, static_cast<std::size_t>(i));
                 break;
             }
-            case VariantKind::Ea: h = ea_row(x, m, params.form, params.eps); break;
+            case VariantKind::Lssa: out = {rows::transform(x, m, rows::Softplus{}), params.eps}; break;
+            case VariantKind::Lssar: {
+                lssa_stage(a, m, params.eps);
+                std::fill(a + m, a + n, 0.0f);
+                const float offset = i < params.offset_free_rows ? 0.0f : static_cast<float>(params.offset);
+                out = lssar_row(a, x, m, offset, p.lssar_deadzone, static_cast<float>(params.p));
+                break;
+            }
+            case VariantKind::Ea: out = ea_row(x, m, params.form, params.eps); break;
         }
         if (va) continue;  // finished below, after the exact outputs of the block
-        std::fill(x + m, x + n, 0.0f);
-        if (wants_metrics(o)) dense_row_metrics(x, m, h, p.metrics, s.stats, res.metrics, i);
+        finish_dense_row(x, m, n, out, wants_metrics(o), p.metrics, s.stats, res.metrics, static_cast<std::size_t>(i));
     }
 
     // 3. outputs

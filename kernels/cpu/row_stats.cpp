@@ -171,6 +171,26 @@ void dense_row_metrics(const float* w, long m, double entropy, const MetricsConf
     write_metrics(h, l, s2, w_max, topk, gini, above, above_uniform, m, out, i);
 }
 
+void summed_row_metrics(const float* w, long m, double l, double xlogx, double sq, double u_max, float w_max,
+                        long above, long above_uniform, const MetricsConfig& cfg, RowStatsScratch& scratch,
+                        RowMetrics& out, std::size_t i) {
+    const float* sorted = nullptr;
+    sort_row(w, m, w_max, scratch, sorted);
+    double s_rank = 0.0, s_sum = 0.0;
+#pragma omp simd reduction(+ : s_rank, s_sum)
+    for (long r = 0; r < m; ++r) {
+        s_rank += static_cast<double>(r + 1) * sorted[r];
+        s_sum += sorted[r];
+    }
+    const long k = std::min<long>(cfg.k, m);
+    double topk = 0;
+    for (long r = m - k; r < m; ++r) topk += sorted[r];
+    const double gini =
+        m > 1 ? (2.0 * s_rank - static_cast<double>(m + 1) * s_sum) / (static_cast<double>(m) * s_sum) : 0.0;
+    // top-k in u's scale: the sorted weights are u * inv with sum s_sum, u sums to l
+    write_metrics(std::log(l) - xlogx / l, l, sq, u_max, topk / s_sum * l, gini, above, above_uniform, m, out, i);
+}
+
 void sparse_row_metrics(const float* vals, int count, long m, const MetricsConfig& cfg, RowMetrics& out,
                         std::size_t i) {
     float buf[64];

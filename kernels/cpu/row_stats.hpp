@@ -29,6 +29,13 @@ struct RowStatsScratch {
 void dense_row_metrics(const float* w, long m, double entropy, const MetricsConfig& cfg, RowStatsScratch& scratch,
                        RowMetrics& out, std::size_t i);
 
+// The same metrics for a row whose weights w[0, m) are u * inv, when the pass that made u already gathered the sums
+// of u (l = sum u > 0, sum u ln u, sum u^2, max u; w_max = max w) and the counts of u above theta * l and (l / m)(1 + 1e-6):
+// only the order (Gini, top-k) is left to compute.
+void summed_row_metrics(const float* w, long m, double l, double xlogx, double sq, double u_max, float w_max,
+                        long above, long above_uniform, const MetricsConfig& cfg, RowStatsScratch& scratch,
+                        RowMetrics& out, std::size_t i);
+
 // A row with `count` non-zero weights `vals` (any order) among m keys: O(count log count).
 void sparse_row_metrics(const float* vals, int count, long m, const MetricsConfig& cfg, RowMetrics& out,
                         std::size_t i);

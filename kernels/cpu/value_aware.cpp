@@ -1,6 +1,8 @@
 // value_aware.cpp — top-r and value-aware convex fits for one row (see value_aware.hpp).
 #include "kernels/cpu/value_aware.hpp"
 
+#include <Eigen/Core>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,6 +10,8 @@
 
 namespace attnscope::kernels::cpu {
 namespace {
+
+namespace ei = Eigen::internal;
 
 // Float decision tolerances, the same as core's float reference (core/reference/convex_fit.hpp derives them):
 // a pivot <= 64 e max|G| means an affinely dependent support; a fit replaces the best only when
@@ -140,72 +144,12 @@ void fit_on_keys(const MatF& values, const float* o, const int* keys, int t, dou
 // [SECTION] Greedy candidate scan: all keys j at once, support U + {j} for a fixed U of chosen keys.
 // ---------------------------------------------------------------------------------------------------------------
 
-// cand_err[j] <- min(cand_err[j], err(U + {j})) where the fit is feasible (every beta > 0), from Gram entries
-// K = V V^T with base v_j: G_pq = K_pq - K_pj - K_qj + K_jj, g_p = vo_p - vo_j - K_pj + K_jj,
-// err = ||o - v_j||^2 - g.x. In double: err is a difference of terms of size ||v||^2, so float would bury every
-// error below ~eps ||v||^2 (1e-6 at dv = 16) in noise and pick the step's key at random among good candidates.
-template <int U>
-void scan_supports(const int* a, long m, const MatD& gram, const double* kd, const double* vo, double oo,
-                   const std::uint8_t* chosen, double* cand_err) {
-    double kaa[U][U], voa[U];
-    const double* ka[U];
-    for (int p = 0; p < U; ++p) {
-        ka[p] = &gram(a[p], 0);
-        voa[p] = vo[a[p]];
-        for (int q = 0; q < U; ++q) kaa[p][q] = gram(a[p], a[q]);
-    }
-    const double piv_rel = kPivotRel;
-#pragma omp simd
-    for (long j = 0; j < m; ++j) {
-        const double kjj = kd[j], voj = vo[j];
-        double kaj[U], G[U][U], g[U], g0[U], x[U];
-        for (int p = 0; p < U; ++p) kaj[p] = ka[p][j];
-        double gmax = 0.0;
-        for (int p = 0; p < U; ++p) {
-            for (int q = 0; q < U; ++q) {
-                G[p][q] = kaa[p][q] - kaj[p] - kaj[q] + kjj;
-                gmax = std::max(gmax, std::abs(G[p][q]));
-            }
-            g[p] = g0[p] = voa[p] - voj - kaj[p] + kjj;
-        }
-        // G is a Gram matrix (symmetric positive semi-definite): elimination without pivoting is stable.
-        bool ok = chosen[j] == 0;
-        for (int c = 0; c < U; ++c) {
-            ok = ok && G[c][c] > piv_rel * gmax;
-            const double inv = 1.0 / G[c][c];
-            for (int r = c + 1; r < U; ++r) {
-                const double f = G[r][c] * inv;
-                for (int k = c; k < U; ++k) G[r][k] -= f * G[c][k];
-                g[r] -= f * g[c];
-            }
-        }
-        double sx = 0.0, gx = 0.0;
-        for (int r = U - 1; r >= 0; --r) {
-            double acc = g[r];
-            for (int k = r + 1; k < U; ++k) acc -= G[r][k] * x[k];
-            x[r] = acc / G[r][r];
-            ok = ok && x[r] > 0.0;
-            sx += x[r];
-            gx += g0[r] * x[r];
-        }
-        ok = ok && sx < 1.0;  // beta_j = 1 - sum x > 0
-        const double err = (oo - 2.0 * voj + kjj) - gx;
-        cand_err[j] = ok && err < cand_err[j] ? err : cand_err[j];
-    }
-}
-
-void scan_singletons(long m, const double* kd, const double* vo, double oo, const std::uint8_t* chosen,
-                     double* cand_err) {
-#pragma omp simd
-    for (long j = 0; j < m; ++j) cand_err[j] = chosen[j] ? kInf : (oo - 2.0 * vo[j] + kd[j]);
-}
-
-// Supports U + {j} for a U of any size (r > 8): scalar, from the same Gram entries in double.
-void scan_supports_generic(const int* a, int u, long m, const MatD& gram, const double* kd, const double* vo,
-                           double oo, const std::uint8_t* chosen, double* cand_err) {
+// Supports U + {j}, j in [j0, m), for a U of any size: scalar, from the same Gram entries in double (sizes above
+// the vectorised ones, and the tails of those).
+void scan_supports_generic(const int* a, int u, long j0, long m, const MatD& gram, const double* kd, const double* vo,
+                           double oo, double* cand_err) {
     std::vector<double> G(static_cast<std::size_t>(u) * (u + 1)), g0(u), x(u);
-    for (long j = 0; j < m; ++j) {
-        if (chosen[j]) continue;
+    for (long j = j0; j < m; ++j) {
         double gmax = 0;
         for (int p = 0; p < u; ++p) {
             for (int q = 0; q < u; ++q) {
@@ -246,14 +190,81 @@ void scan_supports_generic(const int* a, int u, long m, const MatD& gram, const 
     }
 }
 
+// cand_err[j] <- min(cand_err[j], err(U + {j})) where the fit is feasible (every beta > 0), from Gram entries
+// K = V V^T with base v_j: G_pq = K_pq - K_pj - K_qj + K_jj, g_p = vo_p - vo_j - K_pj + K_jj,
+// err = ||o - v_j||^2 - g.x. In double: err is a difference of terms of size ||v||^2, so float would bury every
+// error below ~eps ||v||^2 (1e-6 at dv = 16) in noise and pick the step's key at random among good candidates.
+// One double packet of candidates at a time, branch-free (feasibility as a lane mask). Entries of chosen keys are
+// computed too and ignored by the caller.
+template <int U>
+void scan_supports(const int* a, long m, const MatD& gram, const double* kd, const double* vo, double oo,
+                   double* cand_err) {
+    using PD = ei::packet_traits<double>::type;
+    constexpr long L = ei::packet_traits<double>::size;
+    PD kaa[U][U], voa[U];
+    const double* ka[U];
+    for (int p = 0; p < U; ++p) {
+        ka[p] = &gram(a[p], 0);
+        voa[p] = ei::pset1<PD>(vo[a[p]]);
+        for (int q = 0; q < U; ++q) kaa[p][q] = ei::pset1<PD>(gram(a[p], a[q]));
+    }
+    const PD zero = ei::pset1<PD>(0.0), one = ei::pset1<PD>(1.0), two = ei::pset1<PD>(2.0);
+    const PD piv_rel = ei::pset1<PD>(kPivotRel), poo = ei::pset1<PD>(oo);
+    const PD all = ei::pcmp_eq(zero, zero);
+    long j = 0;
+    for (; j + L <= m; j += L) {
+        const PD kjj = ei::ploadu<PD>(kd + j), voj = ei::ploadu<PD>(vo + j);
+        PD kaj[U], G[U][U], g[U], g0[U], x[U];
+        for (int p = 0; p < U; ++p) kaj[p] = ei::ploadu<PD>(ka[p] + j);
+        PD gmax = zero;
+        for (int p = 0; p < U; ++p) {
+            for (int q = 0; q < U; ++q) {
+                G[p][q] = ei::padd(ei::psub(ei::psub(kaa[p][q], kaj[p]), kaj[q]), kjj);
+                gmax = ei::pmax(gmax, ei::pabs(G[p][q]));
+            }
+            g[p] = g0[p] = ei::padd(ei::psub(ei::psub(voa[p], voj), kaj[p]), kjj);
+        }
+        // G is a Gram matrix (symmetric positive semi-definite): elimination without pivoting is stable.
+        PD ok = all;
+        for (int c = 0; c < U; ++c) {
+            ok = ei::pand(ok, ei::pcmp_lt(ei::pmul(piv_rel, gmax), G[c][c]));
+            const PD inv = ei::pdiv(one, G[c][c]);
+            for (int r = c + 1; r < U; ++r) {
+                const PD f = ei::pmul(G[r][c], inv);
+                for (int k = c; k < U; ++k) G[r][k] = ei::psub(G[r][k], ei::pmul(f, G[c][k]));
+                g[r] = ei::psub(g[r], ei::pmul(f, g[c]));
+            }
+        }
+        PD sx = zero, gx = zero;
+        for (int r = U - 1; r >= 0; --r) {
+            PD acc = g[r];
+            for (int k = r + 1; k < U; ++k) acc = ei::psub(acc, ei::pmul(G[r][k], x[k]));
+            x[r] = ei::pdiv(acc, G[r][r]);
+            ok = ei::pand(ok, ei::pcmp_lt(zero, x[r]));
+            sx = ei::padd(sx, x[r]);
+            gx = ei::padd(gx, ei::pmul(g0[r], x[r]));
+        }
+        ok = ei::pand(ok, ei::pcmp_lt(sx, one));  // beta_j = 1 - sum x > 0
+        const PD err = ei::psub(ei::padd(ei::psub(poo, ei::pmul(two, voj)), kjj), gx);
+        const PD cur = ei::ploadu<PD>(cand_err + j);
+        ei::pstoreu(cand_err + j, ei::pselect(ei::pand(ok, ei::pcmp_lt(err, cur)), err, cur));
+    }
+    if (j < m) scan_supports_generic(a, U, j, m, gram, kd, vo, oo, cand_err);
+}
+
+void scan_singletons(long m, const double* kd, const double* vo, double oo, double* cand_err) {
+#pragma omp simd
+    for (long j = 0; j < m; ++j) cand_err[j] = oo - 2.0 * vo[j] + kd[j];
+}
+
 void scan(const int* a, int u, long m, const MatD& gram, const double* kd, const double* vo, double oo,
-          const std::uint8_t* chosen, double* cand_err) {
+          double* cand_err) {
     switch (u) {
-        case 1: return scan_supports<1>(a, m, gram, kd, vo, oo, chosen, cand_err);
-        case 2: return scan_supports<2>(a, m, gram, kd, vo, oo, chosen, cand_err);
-        case 3: return scan_supports<3>(a, m, gram, kd, vo, oo, chosen, cand_err);
-        case 4: return scan_supports<4>(a, m, gram, kd, vo, oo, chosen, cand_err);
-        default: return scan_supports_generic(a, u, m, gram, kd, vo, oo, chosen, cand_err);
+        case 1: return scan_supports<1>(a, m, gram, kd, vo, oo, cand_err);
+        case 2: return scan_supports<2>(a, m, gram, kd, vo, oo, cand_err);
+        case 3: return scan_supports<3>(a, m, gram, kd, vo, oo, cand_err);
+        case 4: return scan_supports<4>(a, m, gram, kd, vo, oo, cand_err);
+        default: return scan_supports_generic(a, u, 0, m, gram, kd, vo, oo, cand_err);
     }
 }
 
@@ -294,13 +305,14 @@ void fit_greedy(const MatF& values, const float* o, long m, int r, const MatD& g
     const double margin = kImproveAbs * (1.0 + oo);
     s.cand_err.assign(static_cast<std::size_t>(m), kInf);
     s.chosen.assign(static_cast<std::size_t>(m), 0);
+    s.excluded.assign(static_cast<std::size_t>(m), -kInf);  // +inf for chosen keys: max(val, excluded)
     std::vector<int> chosen;  // ascending key indices
     std::vector<int> order;   // in the order chosen: order.back() is the newest
     const int steps = static_cast<int>(std::min<long>(r, m));
     out = SparseFit{};
     for (int step = 0; step < steps; ++step) {
         if (step == 0) {
-            scan_singletons(m, gram_diag, vo, oo, s.chosen.data(), s.cand_err.data());
+            scan_singletons(m, gram_diag, vo, oo, s.cand_err.data());
         } else {
             // New supports: U + {j} with U a subset of the chosen keys that contains the newest one.
             const int newest = order.back();
@@ -311,22 +323,43 @@ void fit_greedy(const MatF& values, const float* o, long m, int r, const MatD& g
                 for (int b = 0; b < others; ++b)
                     if (mask & (1 << b)) u_keys[u++] = order[b];
                 u_keys[u++] = newest;
-                scan(u_keys.data(), u, m, gram, gram_diag, vo, oo, s.chosen.data(), s.cand_err.data());
+                scan(u_keys.data(), u, m, gram, gram_diag, vo, oo, s.cand_err.data());
             }
         }
         // The step's key: candidates in ascending j, each worth min(its own best, the fit without it), replaced
-        // only on a strict improvement (spec §4.2).
+        // only on a strict improvement (spec §4.2). Replacements are rare, so whole packets of candidates that
+        // cannot improve on the running best are skipped with one vector compare.
         const double floor = step == 0 ? std::numeric_limits<double>::infinity() : out.squared_error;
-        long pick = -1;
-        double pick_val = 0;
-        for (long j = 0; j < m; ++j) {
-            if (s.chosen[j]) continue;
-            const double val = std::min(s.cand_err[j], floor);
-            if (pick < 0 || improves(val, pick_val, margin)) {
-                pick = j;
-                pick_val = val;
+        long pick = 0;
+        while (s.chosen[pick]) ++pick;
+        double pick_val = std::min(s.cand_err[pick], floor);
+        auto threshold = [&] { return pick_val - kImproveRel * pick_val - margin; };
+        double thr = threshold();
+        using PD = ei::packet_traits<double>::type;
+        constexpr long L = ei::packet_traits<double>::size;
+        const PD pfloor = ei::pset1<PD>(floor);
+        long j = pick + 1;
+        while (j < m) {
+            if (j + L <= m) {
+                const PD v = ei::pmax(ei::pmin(ei::ploadu<PD>(s.cand_err.data() + j), pfloor),
+                                      ei::ploadu<PD>(s.excluded.data() + j));
+                if (!ei::predux_any(ei::pcmp_lt(v, ei::pset1<PD>(thr)))) {
+                    j += L;
+                    continue;
+                }
+            }
+            const long end = std::min(j + L, m);
+            for (; j < end; ++j) {
+                if (s.chosen[j]) continue;
+                const double val = std::min(s.cand_err[j], floor);
+                if (val < thr) {
+                    pick = j;
+                    pick_val = val;
+                    thr = threshold();
+                }
             }
         }
+        s.excluded[pick] = kInf;
         s.chosen[pick] = 1;
         order.push_back(static_cast<int>(pick));
         chosen.insert(std::upper_bound(chosen.begin(), chosen.end(), static_cast<int>(pick)), static_cast<int>(pick));

@@ -29,6 +29,7 @@ struct SparseFit {
 struct ValueAwareScratch {
     std::vector<double> cand_err;   // best error found so far for each candidate key
     std::vector<std::uint8_t> chosen;
+    std::vector<double> excluded;   // -inf, or +inf for chosen keys
     std::vector<double> vo_d;       // V o in double (exact solver)
 };
 
