@@ -427,27 +427,48 @@ def make_all(oracle, out):
 
 
 def random_case(oracle, seed, path):
-    """One random, well-conditioned case of a random variant (the cross-check test's input)."""
-    rng = random.Random(seed)
+    """One random, well-conditioned case of a random variant (the cross-check test's input). Some draws cannot
+    satisfy the margins (e.g. va_aware with r >= dv + 1 has several exact fits); then another draw is made."""
     variants = ["dpa", "ssa", "selective", "va_exact", "va_oblivious", "va_aware", "lssa", "lssar", "ea"]
-    variant = variants[rng.randrange(len(variants))]
-    n = rng.randint(1, 24)
-    d = rng.randint(1, 8)
-    dv = rng.randint(1, 4)
-    causal = True if variant == "selective" else rng.random() < 0.7
-    params = {}
-    if variant.startswith("va_"):
-        params["kernel"] = rng.choice(["exp", "relu", "relu2", "softplus", "elu1", "square"])
-        if variant != "va_exact":
-            params["r"] = rng.randint(1, 3)
-        if variant == "va_aware":
-            params["solver"] = rng.choice(["exact", "greedy"])
-    if variant == "lssar":
-        params["p"] = rng.choice([3, 15])
-    spec = S("random_%d" % seed, variant, seed, n, d, dv, causal=causal, sc=1.3, params=params)
-    case, _, _ = make_one(oracle, spec)
-    dump(case, path)
-    print("%s n=%d d=%d dv=%d causal=%s" % (variant, n, d, dv, causal))
+    for redraw in range(100):
+        rng = random.Random(seed * 1000 + redraw)
+        variant = variants[rng.randrange(len(variants))]
+        n = rng.randint(1, 24)
+        d = rng.randint(1, 8)
+        dv = rng.randint(1, 4)
+        causal = True if variant == "selective" else rng.random() < 0.7
+        params = {}
+        if variant.startswith("va_"):
+            params["kernel"] = rng.choice(["exp", "relu", "relu2", "softplus", "elu1", "square"])
+            if variant != "va_exact":
+                params["r"] = rng.randint(1, 3)
+            if variant == "va_aware":
+                params["r"] = min(params["r"], dv)  # r >= dv + 1 fits exactly in many ways: no unique answer
+                params["solver"] = rng.choice(["exact", "greedy"])
+                if params["solver"] == "exact":
+                    n = min(n, 16)
+        if variant == "ssa":
+            params["alpha_q"] = rng.uniform(-2, 2)
+            params["w_tok_v"] = [rng.uniform(-1, 1) for _ in range(dv)]
+        if variant == "selective":
+            choice = rng.randrange(3)
+            if choice == 1:
+                params["budget"] = rng.randint(1, 6)
+            elif choice == 2:
+                params["prune_threshold"] = rng.uniform(0.2, 2.0)
+        if variant == "lssar":
+            params["p"] = rng.choice([3, 15])
+        if variant == "ea":
+            params["form"] = rng.choice(["bounded", "plain"])
+        spec = S("random_%d" % seed, variant, seed * 1000 + redraw, n, d, dv, causal=causal, sc=1.3, params=params)
+        try:
+            case, _, _ = make_one(oracle, spec, max_attempts=60)
+        except RuntimeError:
+            continue
+        dump(case, path)
+        print("%s n=%d d=%d dv=%d causal=%s params=%s" % (variant, n, d, dv, causal, json.dumps(params)))
+        return
+    sys.exit("make_oracle_cases: no well-conditioned random case for seed %d" % seed)
 
 
 def main():
