@@ -41,14 +41,18 @@ void print_list() {
 }
 
 // Refuses problems that cannot fit in memory before allocating anything (issue 3, absurd sizes).
-void check_memory(const AttentionCase& c, VariantKind kind, std::uint64_t scalar_bytes) {
+void check_memory(const std::string& case_path, const AttentionCase& c, VariantKind kind, std::uint64_t scalar_bytes) {
     const auto n = static_cast<std::uint64_t>(c.input.n());
     const auto d = static_cast<std::uint64_t>(c.input.d());
     const auto dv = static_cast<std::uint64_t>(c.input.dv());
     // Leave a fifth of what is available to the rest of the system.
     const std::uint64_t available = available_memory_bytes() / 5 * 4;
-    require_memory("Q", reference_bytes_needed(kind, n, d, dv, scalar_bytes), available, n, kind, d, dv,
-                   scalar_bytes);
+    try {
+        require_memory("Q", reference_bytes_needed(kind, n, d, dv, scalar_bytes), available, n, kind, d, dv,
+                       scalar_bytes);
+    } catch (const InputError& e) {
+        throw e.with_file(case_path);
+    }
 }
 
 std::vector<VariantKind> chosen_variants(const EvalOptions& o) {
@@ -152,14 +156,14 @@ int run_eval(const EvalOptions& o) {
                 fmt::print("{:<13} skipped: {}\n\n", variant_name(k), e.what());
                 continue;
             }
-            check_memory(ck, k, f32 ? 4 : 8);
+            check_memory(o.case_path, ck, k, f32 ? 4 : 8);
             if (f32) print_eval_table(std::cout, ck, compute<float>(ck, engine));
             else print_eval_table(std::cout, ck, compute<double>(ck, engine));
         }
         return kExitOk;
     }
 
-    check_memory(c, c.variant, f32 ? 4 : 8);
+    check_memory(o.case_path, c, c.variant, f32 ? 4 : 8);
     auto write = [&](std::ostream& os) {
         if (f32) write_result_json(os, c, compute<float>(c, engine));
         else write_result_json(os, c, compute<double>(c, engine));

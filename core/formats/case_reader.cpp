@@ -303,20 +303,33 @@ AttentionCase load_case(const std::filesystem::path& path, std::optional<Variant
     buffer << in.rdbuf();
     const std::string text = buffer.str();
 
+    // "line L, column C" of a byte offset, for messages.
+    auto where = [&](std::size_t at) {
+        at = std::min(at, text.size());
+        const std::size_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
+        const std::size_t line_start = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+        const std::size_t column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+        return "line " + std::to_string(line) + ", column " + std::to_string(column);
+    };
     json j;
     try {
         j = json::parse(text);
     } catch (const json::parse_error& e) {
-        const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-        const std::size_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
-        const std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
-        const std::size_t column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
         std::string detail = e.what();
         if (const auto p = detail.find(": "); p != std::string::npos) detail = detail.substr(p + 2);
-        throw InputError({file, "line " + std::to_string(line) + ", column " + std::to_string(column),
-                          "is not valid JSON (" + detail + ")",
+        throw InputError({file, where(e.byte == 0 ? 0 : e.byte - 1), "is not valid JSON (" + detail + ")",
                           "fix the syntax there; NaN and Infinity are not JSON numbers, and a truncated file needs "
                           "its closing brackets"});
+    } catch (const json::out_of_range& e) {
+        // nlohmann reports a literal too large for a double (e.g. 1e999) as out_of_range 406, without a position:
+        // find the literal it quotes to say where it is.
+        const std::string detail = e.what();
+        const auto q1 = detail.find('\''), q2 = detail.rfind('\'');
+        const std::string literal = q1 != std::string::npos && q2 > q1 ? detail.substr(q1 + 1, q2 - q1 - 1) : "";
+        const std::size_t at = literal.empty() ? std::string::npos : text.find(literal);
+        throw InputError({file, at == std::string::npos ? "" : where(at),
+                          "has a number too large for a double" + (literal.empty() ? "" : " (" + literal + ")"),
+                          "use finite numbers within about 1e308"});
     }
     try {
         return parse_case(j, variant_override);
