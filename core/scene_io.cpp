@@ -333,6 +333,11 @@ Scene scene_from_json(const json& j) {
                 static_cast<std::uint64_t>(read_int(g["seed"], "generator.seed", 0, std::int64_t{1} << 53));
     }
 
+    // A file that names only a preset's generator reads like the preset (its title and story).
+    if (const PresetInfo* p = find_preset(s.generator.preset)) {
+        if (!j.contains("name")) s.name = std::string(p->title);
+        if (!j.contains("description")) s.description = std::string(p->story);
+    }
     const bool explicit_tokens = j.contains("Q") || j.contains("K") || j.contains("V");
     SceneTokens t;
     if (explicit_tokens) {

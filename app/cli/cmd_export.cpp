@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <ostream>
 
 #include "app/cli/commands.hpp"
@@ -216,6 +217,8 @@ int run_export(const ExportOptions& o) {
     gui::lab_backend(req.backend);  // InputError (exit 2) naming why it is unavailable
     req.full_weights = true;
     const auto computed = gui::compute_columns(req, {});
+    std::map<int, std::shared_ptr<const gui::ImpliedRows>> implied;
+    if (o.what == "metrics") implied = gui::compute_implied_batch(req, chosen);
     std::vector<Exported> cols;
     for (std::size_t k = 0; k < chosen.size(); ++k) {
         const std::string slug = column_slug(scene, *chosen[k]);
@@ -223,7 +226,7 @@ int run_export(const ExportOptions& o) {
             throw InputError("columns." + slug, computed[k]->error,
                              "fix the column's parameters, or export other columns with --column");
         Exported e{chosen[k], slug, computed[k], nullptr};
-        if (o.what == "metrics") e.implied = gui::compute_implied(req, *chosen[k]);
+        if (auto it = implied.find(chosen[k]->id); it != implied.end()) e.implied = it->second;
         cols.push_back(std::move(e));
     }
     const bool npy = o.format == "npy";

@@ -107,7 +107,7 @@ void Lab::frame(double time_s) {
         m_settings,
         m_history.undo_label(),
         m_history.redo_label(),
-                    m_scene_path};
+        m_scene_path};
     ctx.time = time_s;
     ctx.scene_path = m_scene_path;
     ctx.scene_dirty = m_scene.revision != m_saved_revision;

@@ -51,7 +51,6 @@ std::vector<std::shared_ptr<const ColumnCompute>> compute_columns(
     std::vector<std::shared_ptr<const ColumnCompute>> out(req.columns.size());
     const SceneTokens& tokens = *req.tokens;
     const reference::ProblemShape shape{tokens.n(), tokens.d(), tokens.dv(), req.causal};
-    std::optional<FloatInput> input;  // cast once, and only when a column needs computing
     AttentionBackend* backend = nullptr;
     std::string backend_error;
     try {
@@ -60,6 +59,10 @@ std::vector<std::shared_ptr<const ColumnCompute>> compute_columns(
         backend_error = e.what();
     }
 
+    // Columns to compute: not cached, valid for this shape, supported by the backend. Invalid ones get the
+    // reason (reference::validate's message names the parameter and the fix).
+    std::vector<std::shared_ptr<ColumnCompute>> todo;
+    std::vector<std::size_t> todo_index;
     for (std::size_t i = 0; i < req.columns.size(); ++i) {
         const SceneColumn& col = req.columns[i];
         const std::uint64_t key = column_key(req, col);
@@ -87,53 +90,80 @@ std::vector<std::shared_ptr<const ColumnCompute>> compute_columns(
                 "the " + std::string(backend->name()) + " backend does not support these parameters; switch backend";
             continue;
         }
-        if (!input) input = float_input(tokens);
-        const VariantParams params = col.params;
-        const BackendProblem problem{col.kind, &params, &input->q, &input->k, &input->v, req.causal};
-        BackendOptions options;
-        options.want_weights = req.full_weights;
-        options.want_metrics = true;
-        options.want_implied = false;
-        options.want_extras = true;
-        if (!req.full_weights) options.display_rows = options.display_cols = std::min(kDisplayMapCells, tokens.n());
-        BackendResult result;
-        const auto t0 = Clock::now();
+        todo.push_back(cc);
+        todo_index.push_back(i);
+    }
+    if (todo.empty()) return out;
+
+    // One batch: the backend spreads the columns' row blocks over its threads (and shares the Q, K, V cast).
+    const FloatInput in = float_input(tokens);
+    std::vector<BackendProblem> problems;
+    for (std::size_t t = 0; t < todo.size(); ++t) {
+        const SceneColumn& col = req.columns[todo_index[t]];
+        problems.push_back({col.kind, &col.params, &in.q, &in.k, &in.v, req.causal});
+    }
+    BackendOptions options;
+    options.want_weights = req.full_weights;
+    options.want_metrics = true;
+    options.want_implied = false;
+    options.want_extras = true;
+    if (!req.full_weights) options.display_rows = options.display_cols = std::min(kDisplayMapCells, tokens.n());
+    std::vector<BackendResult> results(problems.size());
+    const auto t0 = Clock::now();
+    auto run_one = [&](std::size_t t) {
         try {
-            backend->run(std::span<const BackendProblem>(&problem, 1), options, std::span<BackendResult>(&result, 1));
+            backend->run(std::span<const BackendProblem>(&problems[t], 1), options,
+                         std::span<BackendResult>(&results[t], 1));
         } catch (const std::bad_alloc&) {
-            cc->error = "out of memory at n = " + std::to_string(tokens.n()) + "; reduce the length";
-            continue;
+            todo[t]->error = "out of memory at n = " + std::to_string(tokens.n()) + "; reduce the length";
         } catch (const std::exception& e) {
-            cc->error = e.what();
-            continue;
+            todo[t]->error = e.what();
         }
-        cc->ms = ms_since(t0);
-        cc->result = std::move(result.result);
-        cc->display_map = std::move(result.display_map);
-        drop_unused_extras(cc->result);
+    };
+    try {
+        backend->run(problems, options, results);
+    } catch (const std::exception&) {
+        // Validation passed, so this is rare (memory, a backend limit): run one by one to tell which column failed.
+        for (std::size_t t = 0; t < problems.size(); ++t) run_one(t);
+    }
+    const double ms = ms_since(t0);
+    for (std::size_t t = 0; t < todo.size(); ++t) {
+        ColumnCompute& cc = *todo[t];
+        cc.ms = ms;  // the batch's time: its columns run interleaved on the backend's threads
+        if (!cc.error.empty()) continue;
+        cc.result = std::move(results[t].result);
+        cc.display_map = std::move(results[t].display_map);
+        drop_unused_extras(cc.result);
     }
     return out;
 }
 
-std::shared_ptr<const ImpliedRows> compute_implied(const ComputeRequest& req, const SceneColumn& col) {
-    auto rows = std::make_shared<ImpliedRows>();
+std::map<int, std::shared_ptr<const ImpliedRows>> compute_implied_batch(
+    const ComputeRequest& req, const std::vector<const SceneColumn*>& columns) {
+    std::map<int, std::shared_ptr<const ImpliedRows>> out;
+    for (const SceneColumn* c : columns) out[c->id] = std::make_shared<ImpliedRows>();
     try {
         AttentionBackend& backend = lab_backend(req.backend);
         const FloatInput in = float_input(*req.tokens);
-        const BackendProblem problem{col.kind, &col.params, &in.q, &in.k, &in.v, req.causal};
+        std::vector<BackendProblem> problems;
+        for (const SceneColumn* c : columns) problems.push_back({c->kind, &c->params, &in.q, &in.k, &in.v, req.causal});
         BackendOptions options;
         options.want_weights = false;
         options.want_metrics = true;
         options.want_implied = true;
         options.want_extras = false;
-        BackendResult result;
-        backend.run(std::span<const BackendProblem>(&problem, 1), options, std::span<BackendResult>(&result, 1));
-        rows->value = std::move(result.result.implied_temperature);
-        rows->flag = std::move(result.result.implied_flag);
+        std::vector<BackendResult> results(problems.size());
+        backend.run(problems, options, results);
+        for (std::size_t t = 0; t < columns.size(); ++t) {
+            auto rows = std::make_shared<ImpliedRows>();
+            rows->value = std::move(results[t].result.implied_temperature);
+            rows->flag = std::move(results[t].result.implied_flag);
+            out[columns[t]->id] = rows;
+        }
     } catch (const std::exception&) {
-        // The column itself shows the error; the strip stays blank.
+        // Failing columns show their error already; their strip stays blank.
     }
-    return rows;
+    return out;
 }
 
 std::shared_ptr<const NumericsResult> compute_numerics(const ComputeRequest& req) {

@@ -33,7 +33,7 @@ struct ColumnCompute {
     std::string error;              // non-empty: the column shows this instead of a map
     AttentionResult<float> result;  // weights (n, n) when full; metrics, temperature, output, extras always
     MatF display_map;               // (c, c) max-pooled weights when result.weights is empty
-    double ms = 0.0;                // backend time for this column's share of the batch
+    double ms = 0.0;                // backend time of the batch this column was computed in
     bool has_full_weights() const { return result.weights.size() > 0; }
 };
 
@@ -115,8 +115,9 @@ std::uint64_t column_key(const ComputeRequest& req, const SceneColumn& c);
 std::vector<std::shared_ptr<const ColumnCompute>> compute_columns(
     const ComputeRequest& req, const std::map<std::uint64_t, std::shared_ptr<const ColumnCompute>>& cache);
 
-// The implied temperature of one column (a backend run with want_implied). Empty rows when the column failed.
-std::shared_ptr<const ImpliedRows> compute_implied(const ComputeRequest& req, const SceneColumn& column);
+// The implied temperature of several columns, in one backend batch with want_implied. Empty rows on failure.
+std::map<int, std::shared_ptr<const ImpliedRows>> compute_implied_batch(const ComputeRequest& req,
+                                                                        const std::vector<const SceneColumn*>& columns);
 
 // Builds the numerics comparison for req.numerics.
 std::shared_ptr<const NumericsResult> compute_numerics(const ComputeRequest& req);

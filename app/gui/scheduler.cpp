@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace attnscope::gui {
 namespace {
@@ -121,10 +122,13 @@ void Scheduler::worker() {
 void Scheduler::process(const ComputeRequest& req) {
     const auto t0 = Clock::now();
     const int n = req.tokens->n();
-    // Small maps run on this thread alone: an OpenMP team costs more in barriers than it saves below a few hundred
-    // rows (measured: 30-100 ms per call at n = 24 on a loaded 2-core machine, 0.02 ms single-threaded), and the
-    // UI thread keeps a core. The setting is this thread's own (OpenMP's nthreads-var is per thread).
-    omp_set_num_threads(n <= kSerialMaxN ? 1 : omp_get_num_procs());
+    // Maps up to n = 1024 run on this thread alone. An OpenMP team costs more in barriers than it saves on short rows
+    // (measured on our loaded 2-core machine: 30-100 ms per call at n = 24 with two threads, 0.02 ms with one; at
+    // n = 1024 a drag pass took 333 ms median with one thread and 554 ms with two), and the UI thread keeps a core for
+    // drawing. The setting is this thread's own (OpenMP's nthreads-var is per thread).
+    // OMP_NUM_THREADS, when set, wins (for measurements).
+    static const bool user_threads = std::getenv("OMP_NUM_THREADS") != nullptr;
+    if (!user_threads) omp_set_num_threads(n <= kSerialMaxN ? 1 : omp_get_num_procs());
     auto rs = std::make_shared<ResultSet>();
     rs->request_id = req.request_id;
     rs->data_revision = req.data_revision;
@@ -132,8 +136,12 @@ void Scheduler::process(const ComputeRequest& req) {
     rs->causal = req.causal;
     rs->backend = req.backend;
 
-    // 1. Numbers for every column (cached by key).
-    const auto computed = compute_columns(req, m_columns);
+    // 1. Numbers for every column: cached by key; long maps through the backend's incremental session when it has
+    // one (a drag changes one row per frame); otherwise one batch run.
+    bool all_cached = true;
+    for (const SceneColumn& c : req.columns) all_cached &= m_columns.count(column_key(req, c)) > 0;
+    std::vector<std::shared_ptr<const ColumnCompute>> computed;
+    if (all_cached || !m_session.compute(req, computed)) computed = compute_columns(req, m_columns);
     std::map<std::uint64_t, std::shared_ptr<const ColumnCompute>> columns;
     std::map<std::uint64_t, std::shared_ptr<const HeatmapImage>> images;
     std::map<std::uint64_t, std::shared_ptr<const ImpliedRows>> implied;
@@ -231,12 +239,22 @@ void Scheduler::process(const ComputeRequest& req) {
     publish(rs);
     if (rs->implied_complete) return;
 
-    // 5. The slow part, one column at a time; a newer request cancels it (its own pass will redo what is missing).
+    // 5. The slow part, one column at a time, once edits have paused: a drag keeps sending requests, and a bisection
+    // pass of hundreds of milliseconds at n = 1024 must not stand between two of its frames. A newer request cancels
+    // it (its own pass redoes what is missing).
+    if (m_mode == Mode::Async) {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_for(lock, std::chrono::milliseconds(kImpliedDebounceMs),
+                      [&] { return m_stop || m_pending.has_value(); });
+        if (m_stop || m_pending) return;
+        lock.unlock();
+        m_session.refresh();  // the drag has paused: drop the rounding drift of its incremental updates
+    }
     for (const SceneColumn& col : req.columns) {
         ColumnSlot slot = rs->columns[col.id];
         if (slot.implied || !slot.compute->error.empty()) continue;
         if (newer_pending(req.request_id)) return;
-        auto rows = compute_implied(req, col);
+        auto rows = compute_implied_batch(req, {&col}).at(col.id);
         m_implied[slot.compute->key] = rows;
         auto next = std::make_shared<ResultSet>(*rs);
         next->columns[col.id].implied = rows;

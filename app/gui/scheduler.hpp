@@ -19,11 +19,14 @@
 #include <thread>
 
 #include "app/gui/lab_compute.hpp"
+#include "app/gui/lab_session.hpp"
 
 namespace attnscope::gui {
 
 // Up to this length a pass runs single-threaded (see Scheduler::process).
-inline constexpr int kSerialMaxN = 512;
+inline constexpr int kSerialMaxN = 1024;
+// The implied-temperature pass starts once no new request came for this long (a drag sends one per frame).
+inline constexpr int kImpliedDebounceMs = 120;
 
 class Scheduler {
   public:
@@ -73,6 +76,7 @@ class Scheduler {
     std::map<std::uint64_t, std::shared_ptr<const ImpliedRows>> m_implied;
     std::map<std::uint64_t, std::shared_ptr<const HeatmapImage>> m_images;
     std::map<std::uint64_t, std::shared_ptr<const NumericsResult>> m_numerics;
+    LabSession m_session;
 
     std::thread m_thread;  // last: started after everything above exists
 };

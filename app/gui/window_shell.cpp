@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "app/gui/frame_capture.hpp"
 #include "app/gui/gl.hpp"
@@ -20,6 +21,51 @@ namespace attnscope::gui {
 namespace {
 
 void glfw_error(int code, const char* text) { std::fprintf(stderr, "attnscope: GLFW error %d: %s\n", code, text); }
+
+// ImGui 1.86 samples io.KeysDown once per frame, so a key pressed and released between two frames (a quick tap on a
+// busy machine, or a synthetic event) is never seen and F12 or Ctrl+Z would be lost. Taps are recorded here (ImGui's
+// own key callback chains to this one) and replayed as one-frame presses by replay_tap().
+struct KeyTap {
+    int key;
+    int mods;
+};
+std::vector<KeyTap> g_taps;
+
+void record_tap(GLFWwindow*, int key, int, int action, int mods) {
+    const bool modifier = key == GLFW_KEY_LEFT_CONTROL || key == GLFW_KEY_RIGHT_CONTROL || key == GLFW_KEY_LEFT_SHIFT ||
+                          key == GLFW_KEY_RIGHT_SHIFT || key == GLFW_KEY_LEFT_ALT || key == GLFW_KEY_RIGHT_ALT ||
+                          key == GLFW_KEY_LEFT_SUPER || key == GLFW_KEY_RIGHT_SUPER;
+    if (action == GLFW_PRESS && !modifier && key >= 0 && key < 512) g_taps.push_back({key, mods});
+}
+
+// Before NewFrame: a tap already released is pressed for this one frame, with the modifiers it was typed with.
+// Returns the key to release after the frame (-1: none).
+int replay_tap() {
+    ImGuiIO& io = ImGui::GetIO();
+    while (!g_taps.empty()) {
+        const KeyTap t = g_taps.front();
+        g_taps.erase(g_taps.begin());
+        if (io.KeysDown[t.key]) continue;  // still held: ImGui sees it the normal way
+        io.KeysDown[t.key] = true;
+        io.KeyCtrl = (t.mods & GLFW_MOD_CONTROL) != 0;
+        io.KeyShift = (t.mods & GLFW_MOD_SHIFT) != 0;
+        io.KeyAlt = (t.mods & GLFW_MOD_ALT) != 0;
+        return t.key;
+    }
+    return -1;
+}
+
+void release_tap(GLFWwindow* window, int key) {
+    if (key < 0) return;
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeysDown[key] = glfwGetKey(window, key) == GLFW_PRESS;
+    io.KeyCtrl = glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS ||
+                 glfwGetKey(window, GLFW_KEY_RIGHT_CONTROL) == GLFW_PRESS;
+    io.KeyShift =
+        glfwGetKey(window, GLFW_KEY_LEFT_SHIFT) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_SHIFT) == GLFW_PRESS;
+    io.KeyAlt =
+        glfwGetKey(window, GLFW_KEY_LEFT_ALT) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_ALT) == GLFW_PRESS;
+}
 
 void save_png(Lab& lab, const RgbaImage& image, const std::string& what) {
     const std::string path = lab.figure_path(what);
@@ -75,6 +121,7 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
     static std::string ini;  // ImGui keeps the pointer
     ini = config_dir() + "/imgui.ini";
     io.IniFilename = o.persist ? ini.c_str() : nullptr;
+    glfwSetKeyCallback(window, record_tap);  // installed first: ImGui's callback chains to it
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330");
 
@@ -115,11 +162,13 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
             }
             const double f0 = glfwGetTime();
             if (o.profile_drag > 0) profiler.before_frame(lab, frame);
+            const int tapped = replay_tap();
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplGlfw_NewFrame();
             ImGui::NewFrame();
             lab.frame(glfwGetTime());
             ImGui::Render();
+            release_tap(window, tapped);
             const double ui_ms = (glfwGetTime() - f0) * 1000.0;
             int fw = 0, fh = 0;
             glfwGetFramebufferSize(window, &fw, &fh);

@@ -42,11 +42,16 @@ void draw_difference(ViewContext& ctx) {
     }
     int a = -1, b = -1;
     resolve_difference_columns(s, a, b);
-    if (column_combo("minus", s, a)) ctx.view.compare_column = a;
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("show");
+    ImGui::SameLine();
+    if (column_combo("##compare", s, a)) ctx.view.compare_column = a;
     item_tooltip("The column shown.");
     ImGui::SameLine();
-    if (column_combo("baseline", s, b)) ctx.view.baseline_column = b;
-    item_tooltip("The column subtracted.");
+    ImGui::TextUnformatted("minus the baseline");
+    ImGui::SameLine();
+    if (column_combo("##baseline", s, b)) ctx.view.baseline_column = b;
+    item_tooltip("The column subtracted (a column's menu also sets it).");
     ImGui::SameLine();
     ImGui::Checkbox("blink (B)", &ctx.ui.blink);
     item_tooltip("Alternate the two columns on the same pixels twice a second: small differences jump out.");
@@ -121,6 +126,13 @@ void draw_difference(ViewContext& ctx) {
     const DisplaySpec grid_spec = ctx.ui.displays.count(bp.slot) ? ctx.ui.displays[bp.slot] : DisplaySpec{};
     const HeatmapHit bh = draw_heatmap(ctx, bp);
     if (grid_spec.px_w > 0) ctx.ui.displays[bp.slot] = grid_spec;
+    // Ask for the other column's image at the same size too, so a blink swaps textures without a recompute.
+    const SceneColumn* other = show_b ? ca : cb;
+    if (!ctx.ui.displays.count(column_slot(other->id))) {
+        DisplaySpec spec = ctx.ui.displays[bp.slot];
+        spec.scale = other->scale;
+        ctx.ui.displays[column_slot(other->id)] = spec;
+    }
     if (bh.hovered && ss && ss->compute) column_cell_tooltip(ctx, *shown, *ss, bh.row, bh.col);
     draw_colorbar(ctx, bp.image, bp.spec, side, shown->kind == VariantKind::Selective);
     ImGui::TextDisabled("B toggles blinking; hold the mouse over a cell to read both weights.");

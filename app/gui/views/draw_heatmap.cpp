@@ -184,7 +184,8 @@ std::vector<Tick> ticks_for(double lo, double hi, bool log, bool signed_map) {
     } else if (log) {
         const int d0 = static_cast<int>(std::lround(std::log10(lo)));
         const int step = (0 - d0) > 4 ? 2 : 1;
-        for (int d = 0; d >= d0; d -= step) t.push_back({std::pow(10.0, d), d == 0 ? "1" : "1e" + std::to_string(d)});
+        for (int d = d0 + (0 - d0) % step; d <= 0; d += step)  // ascending, ending at 1
+            t.push_back({std::pow(10.0, d), d == 0 ? "1" : "1e" + std::to_string(d)});
     } else if (hi == 1.0 && lo == 0.0) {
         t = {{0, "0"}, {0.25, "0.25"}, {0.5, "0.5"}, {0.75, "0.75"}, {1, "1"}};
     } else {

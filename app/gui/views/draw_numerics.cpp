@@ -65,10 +65,16 @@ void draw_numerics(ViewContext& ctx) {
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetFontSize() * 22);
         ImGui::TextDisabled(
             "A float sum of n terms drifts by about n\xC2\xB7"
-            "eps = %.1e relative (eps = 6e-8): errors "
-            "well below that are rounding, not a bug. The colour map is symmetric around 0 and spans "
-            "\xC2\xB1 the maximum.",
+            "eps relative (eps = 6e-8); here:");
+        ImGui::PushFont(ctx.theme.mono);
+        ImGui::TextDisabled(
+            "n\xC2\xB7"
+            "eps = %.1e",
             s.n() * 5.96e-8);
+        ImGui::PopFont();
+        ImGui::TextDisabled(
+            "Errors well below that are rounding, not a bug. The colour map is symmetric around 0 and "
+            "spans \xC2\xB1 the largest error.");
         ImGui::PopTextWrapPos();
     } else {
         ImGui::TextDisabled("computing the double-precision reference\xE2\x80\xA6");
