@@ -260,6 +260,7 @@ def case_specs():
         S("dpa_metrics_threshold_0p2_n11", "dpa", 113, 11, 4, 2, sc=1.5, params={"metrics_threshold": 0.2}),
         S("dpa_metrics_threshold_0_n6", "dpa", 114, 6, 2, 2, params={"metrics_threshold": 0.0}),
         S("dpa_n24_d16", "dpa", 115, 24, 16, 4),
+        S("dpa_scale_negative_n8", "dpa", 116, 8, 3, 2, params={"scale": -0.6}),  # prefers anti-aligned keys
     ]
     # --- ssa: every precedence path of spec §2.3
     s += [
@@ -289,6 +290,8 @@ def case_specs():
         S("ssa_huge_logits_n9", "ssa", 218, 9, 4, 2, sc=25.0, params={"value_temp": False}),
         S("ssa_offset_logits_n8", "ssa", 219, 8, 4, 2, special={"offset": 2000.0}, params={"beta_q": 2.0}),
         S("ssa_n30_d6", "ssa", 220, 30, 6, 3),
+        S("ssa_tau_negative_n7", "ssa", 221, 7, 3, 2, special={"tau_q": (-2.0, 2.0), "tau_v": (-1.5, 1.5)}),
+        S("ssa_beta_extreme_n8", "ssa", 222, 8, 3, 2, params={"beta_q": -3.0, "beta_v": 4.0, "tok_v": [3.0] * 8}),
     ]
     # --- selective (causal only)
     s += [
@@ -314,6 +317,7 @@ def case_specs():
         S("selective_huge_logits_n8", "selective", 317, 8, 4, 2, sc=20.0),
         S("selective_offset_logits_n8", "selective", 318, 8, 4, 2, special={"offset": 2000.0}),
         S("selective_n36_budget8", "selective", 319, 36, 4, 2, params={"budget": 8}),
+        S("selective_sel_scale_negative_n9", "selective", 320, 9, 3, 2, params={"sel_scale": -0.8}),
     ]
     # --- value-aware: every kernel for va_exact, va_oblivious (renorm false too) and va_aware exact + greedy
     kernels = ("exp", "relu", "relu2", "softplus", "elu1", "square")
@@ -347,6 +351,7 @@ def case_specs():
         S("va_aware_exact_scale_n7", "va_aware", 473, 7, 3, 3, sc=1.5, params={"r": 2, "scale": 1.0}),
         S("va_aware_exact_max_subsets_n6", "va_aware", 474, 6, 3, 3, sc=1.5, params={"r": 2, "max_subsets": 21}),
         S("va_aware_greedy_r2_n30", "va_aware", 475, 30, 4, 4, sc=1.5, params={"r": 2, "solver": "greedy"}),
+        S("va_exact_square_negative_scale_n7", "va_exact", 476, 7, 3, 2, params={"kernel": "square", "scale": -1.5}),
     ]
     # --- lssa / lssar
     s += [
@@ -374,6 +379,9 @@ def case_specs():
         S("lssar_log_d_eps_n10", "lssar", 533, 10, 4, 2, params={"log_d": 16.0, "eps": 0.05}),
         S("lssar_zero_query_n8", "lssar", 534, 8, 4, 2, special={"zero_q": [1, 6]}),
         S("lssar_n40_d8", "lssar", 535, 40, 8, 2),
+        S("lssar_offset_negative_n9", "lssar", 536, 9, 4, 2, params={"offset": -0.5}),
+        S("lssar_p200_n12", "lssar", 537, 12, 4, 2, params={"p": 200}),
+        S("lssa_eps_large_n8", "lssa", 510, 8, 3, 2, params={"eps": 50.0}),
     ]
     # --- ea
     s += [
