@@ -14,6 +14,7 @@
 #include "app/gui/settings.hpp"
 #include "app/gui/window_shell.hpp"
 #include "core/errors.hpp"
+#include "core/formats/atomic_write.hpp"
 #include "core/scene_io.hpp"
 #include "core/scene_presets.hpp"
 
@@ -26,6 +27,7 @@ struct GuiOptions {
     float scale = 0.0f;
     int profile_drag = 0;
     bool fresh = false;
+    std::string screenshot;
 };
 
 // "1600x900" -> (1600, 900); throws InputError naming the option.
@@ -97,7 +99,9 @@ int run_gui(const GuiOptions& o) {
     wo.height = h;
     wo.ui_scale = o.scale;
     wo.profile_drag = o.profile_drag;
-    wo.persist = o.profile_drag == 0 && !o.fresh;
+    wo.persist = o.profile_drag == 0 && !o.fresh && o.screenshot.empty();
+    wo.screenshot = o.screenshot;
+    if (!o.screenshot.empty()) check_writable(o.screenshot, "--screenshot");
     wo.status = problem;
     return gui::run_window(std::move(*scene), std::move(settings), wo);
 }
@@ -112,6 +116,8 @@ void add_gui_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--scale", o->scale, "UI scale (0.5 to 4); default: the monitor's content scale");
     sub->add_flag("--fresh", o->fresh, "Ignore and keep the saved settings and last scene (start as a new user)");
     sub->add_option("--profile-drag", o->profile_drag, "Drag a key for N frames, print frame times and exit");
+    sub->add_option("--screenshot", o->screenshot,
+                    "Open the window, save it as this PNG once the maps are drawn (as F12 does), exit");
     commands.push_back({sub, [o] { return run_gui(*o); }});
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 
@@ -94,6 +95,13 @@ RenderReport render_headless(const Scene& scene, const RenderOptions& o) {
         ImGui::NewFrame();
         lab.frame(t);
         ImGui::Render();
+        if (o.profile_drag > 0 && f == 10 && std::getenv("ATTNSCOPE_DRAW_STATS")) {
+            const ImDrawData* dd = ImGui::GetDrawData();
+            int cmds = 0;
+            for (int l = 0; l < dd->CmdListsCount; ++l) cmds += dd->CmdLists[l]->CmdBuffer.Size;
+            std::printf("draw data: %d lists, %d commands, %d vertices, %d indices\n", dd->CmdListsCount, cmds,
+                        dd->TotalVtxCount, dd->TotalIdxCount);
+        }
         const double ui_ms = std::chrono::duration<double, std::milli>(Clock::now() - f0).count();
         gl.bind();
         const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];

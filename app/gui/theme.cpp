@@ -9,7 +9,8 @@ Theme make_theme(bool light, float scale) {
     t.light = light;
     t.scale = scale;
     if (light) {
-        t.mask = IM_COL32(206, 206, 212, 255);
+        t.mask = IM_COL32(232, 232, 236, 255);
+        t.mask_hatch = IM_COL32(196, 196, 204, 255);
         t.pruned = IM_COL32(222, 160, 150, 255);
         t.map_bg = IM_COL32(250, 250, 250, 255);
         t.grid_line = IM_COL32(255, 255, 255, 90);
@@ -19,7 +20,7 @@ Theme make_theme(bool light, float scale) {
         t.text_strong = IM_COL32(10, 10, 10, 255);
         t.error = IM_COL32(190, 30, 30, 255);
         t.accent = IM_COL32(30, 100, 200, 255);
-        t.strip_bg = IM_COL32(236, 236, 240, 255);
+        t.strip_bg = IM_COL32(214, 214, 222, 255);
         t.strip_bar = IM_COL32(60, 110, 180, 255);
         t.strip_undefined = IM_COL32(200, 200, 205, 255);
         t.query = IM_COL32(200, 80, 20, 255);
@@ -27,7 +28,8 @@ Theme make_theme(bool light, float scale) {
         t.value = IM_COL32(60, 150, 90, 255);
         t.exact_value = IM_COL32(40, 40, 40, 255);
     } else {
-        t.mask = IM_COL32(92, 92, 100, 255);
+        t.mask = IM_COL32(44, 44, 50, 255);
+        t.mask_hatch = IM_COL32(84, 84, 94, 255);
         t.pruned = IM_COL32(150, 96, 90, 255);
         t.map_bg = IM_COL32(22, 22, 26, 255);
         t.grid_line = IM_COL32(0, 0, 0, 70);
@@ -37,7 +39,7 @@ Theme make_theme(bool light, float scale) {
         t.text_strong = IM_COL32(240, 240, 245, 255);
         t.error = IM_COL32(255, 110, 100, 255);
         t.accent = IM_COL32(110, 170, 255, 255);
-        t.strip_bg = IM_COL32(38, 38, 46, 255);
+        t.strip_bg = IM_COL32(62, 62, 74, 255);
         t.strip_bar = IM_COL32(120, 170, 235, 255);
         t.strip_undefined = IM_COL32(60, 60, 68, 255);
         t.query = IM_COL32(255, 150, 70, 255);

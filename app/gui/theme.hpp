@@ -15,6 +15,7 @@ struct Theme {
     bool light = false;
     float scale = 1.0f;
     ImU32 mask = 0, pruned = 0;  // heatmap cells off the support / pruned by selective attention
+    ImU32 mask_hatch = 0;        // the diagonal lines drawn over masked cells
     ImU32 map_bg = 0, grid_line = 0;
     ImU32 lock_outline = 0, hover_outline = 0;
     ImU32 text_dim = 0, text_strong = 0, error = 0, accent = 0;

@@ -143,11 +143,13 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
         lab.scheduler().set_on_publish([] { glfwPostEmptyEvent(); });
         DragProfiler profiler(o.profile_drag);
         int frame = 0;
+        int settled_frames = 0;
+        const double start = glfwGetTime();
         double last_activity = glfwGetTime();
         while (!glfwWindowShouldClose(window) && !lab.wants_quit()) {
             // Sleep when nothing moves: blinking, pending results and the first frames keep the loop awake.
-            const bool animate = o.profile_drag > 0 || frame < 5 || lab.ui().blink || !lab.settled() ||
-                                 glfwGetTime() - last_activity < 0.5;
+            const bool animate = o.profile_drag > 0 || !o.screenshot.empty() || frame < 5 || lab.ui().blink ||
+                                 !lab.settled() || glfwGetTime() - last_activity < 0.5;
             if (animate)
                 glfwPollEvents();
             else
@@ -177,6 +179,9 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
             glClearColor(bg.x, bg.y, bg.z, 1.0f);
             glClear(GL_COLOR_BUFFER_BIT);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+            // --screenshot: after the results and layout have settled for a few frames (at most ~20 s).
+            if (!o.screenshot.empty()) settled_frames = lab.settled() && frame > 3 ? settled_frames + 1 : 0;
+            const bool scripted = !o.screenshot.empty() && (settled_frames >= 3 || glfwGetTime() - start > 20.0);
             const bool shot = lab.take_screenshot_request();
             const std::string panel = lab.take_panel_request();
             if (shot || !panel.empty()) {
@@ -190,6 +195,18 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
                                       static_cast<int>(p->rect.z), static_cast<int>(p->rect.w)),
                                  panel);
                 }
+            }
+            if (scripted) {
+                glReadBuffer(GL_BACK);
+                const RgbaImage image = read_framebuffer(fw, fh);
+                try {
+                    write_png(image, o.screenshot);
+                    std::printf("%s\n", o.screenshot.c_str());
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "attnscope: %s\n", e.what());
+                    exit_code = 2;
+                }
+                break;
             }
             if (o.profile_drag > 0) glFinish();
             glfwSwapBuffers(window);

@@ -19,6 +19,7 @@ struct WindowOptions {
     float ui_scale = 0.0f;      // 0: settings, else the monitor's content scale
     int profile_drag = 0;       // > 0: drag a key for N frames, print timings, exit
     std::string status;         // first status-bar message (e.g. why the last scene could not be restored)
+    std::string screenshot;     // non-empty: once the maps are drawn, save the window there (as F12 does) and exit
 };
 
 // Whether a window can be opened; when not, `why` says what is missing (e.g. "DISPLAY is not set").

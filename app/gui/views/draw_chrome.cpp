@@ -200,7 +200,7 @@ void draw_menu_bar(ViewContext& ctx) {
         ImGui::EndMenu();
     }
     // Right side: the scene's name, the backend switch and whether results are pending.
-    const float right = ImGui::GetFontSize() * 17;
+    const float right = ImGui::GetFontSize() * 23;
     const std::string name =
         (ctx.scene_path.empty() ? ctx.scene.name : std::filesystem::path(ctx.scene_path).filename().string()) +
         (ctx.scene_dirty ? " *" : "");
@@ -208,6 +208,10 @@ void draw_menu_bar(ViewContext& ctx) {
                              (ImGui::GetWindowWidth() - right) / 2 - ImGui::CalcTextSize(name.c_str()).x / 2));
     ImGui::TextUnformatted(name.c_str());
     ImGui::SameLine(ImGui::GetWindowWidth() - right);
+    if (ImGui::SmallButton("Screenshot")) ctx.ui.want_screenshot = true;
+    item_tooltip(
+        "Save the whole window as PNG (F12); the path shows in the status bar. A column's menu saves one panel.");
+    ImGui::SameLine(0, ImGui::GetFontSize());
     backend_switch(ctx);
     ImGui::EndMainMenuBar();
     path_popup(ctx, "Open scene", ctx.ui.want_open, false);
@@ -249,7 +253,9 @@ void draw_status_bar(ViewContext& ctx, ImVec2 pos, ImVec2 size) {
 
 void draw_help_window(ViewContext& ctx) {
     if (!ctx.ui.show_help) return;
-    ImGui::SetNextWindowSize(ImVec2(ctx.theme.px(560), ctx.theme.px(520)), ImGuiCond_FirstUseEver);
+    const ImVec2 centre(ImGui::GetIO().DisplaySize.x * 0.5f, ImGui::GetIO().DisplaySize.y * 0.5f);
+    ImGui::SetNextWindowPos(centre, ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(ctx.theme.px(680), ctx.theme.px(640)), ImGuiCond_FirstUseEver);
     if (ImGui::Begin("Keyboard shortcuts and mouse", &ctx.ui.show_help)) {
         struct Row {
             const char* keys;
@@ -261,7 +267,7 @@ void draw_help_window(ViewContext& ctx) {
             {"F12", "save the whole window as PNG (the path shows in the status bar)"},
             {"Ctrl+O / Ctrl+S / Ctrl+Shift+S", "open / save / save the scene as"},
             {"B", "blink between the two columns of the difference view"},
-            {"Esc", "unlock the locked query"},
+            {"Esc", "close this window (or About, Settings); otherwise unlock the locked query"},
             {"Ctrl+0", "reset the zoom of the maps"},
             {"Ctrl+L", "light theme (figures)"},
             {"F1", "this window"},
@@ -280,7 +286,7 @@ void draw_help_window(ViewContext& ctx) {
         };
         auto table = [](const char* id, const Row* rows, std::size_t count) {
             if (ImGui::BeginTable(id, 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH)) {
-                ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 12);
+                ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 15);
                 ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch);
                 for (std::size_t i = 0; i < count; ++i) {
                     ImGui::TableNextRow();

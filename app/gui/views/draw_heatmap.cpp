@@ -31,6 +31,20 @@ void zoom_viewport(UiState& ui, int n, float steps, int cell_r, int cell_c, floa
 
 }  // namespace
 
+void draw_mask_hatch(ImDrawList* dl, ImVec2 p0, ImVec2 size, float offset, ImU32 colour, float spacing) {
+    // Cells with col > row: in pixels, x - y >= offset (square cells). Lines parallel to the diagonal at offsets
+    // offset + k * spacing never leave that region, so the hatch marks exactly the masked cells. Anti-aliasing is
+    // off so every pixel is either the mask colour or the hatch colour (the pixel tests rely on it).
+    const ImDrawListFlags flags = dl->Flags;
+    dl->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedLinesUseTex);
+    for (float c = offset; c < size.x; c += spacing) {
+        const float y0 = std::max(0.0f, -c), y1 = std::min(size.y, size.x - c);
+        if (y0 >= y1) continue;
+        dl->AddLine(ImVec2(p0.x + y0 + c, p0.y + y0), ImVec2(p0.x + y1 + c, p0.y + y1), colour, 1.0f);
+    }
+    dl->Flags = flags;
+}
+
 HeatmapHit draw_heatmap(ViewContext& ctx, const HeatmapPanel& p) {
     HeatmapHit hit;
     const int n = std::max(p.n, 1);
@@ -53,8 +67,9 @@ HeatmapHit draw_heatmap(ViewContext& ctx, const HeatmapPanel& p) {
     spec.view = ctx.ui.viewport.is_whole(n) ? MapViewport{} : v;
     ctx.ui.displays[p.slot] = spec;
 
-    dl->AddRectFilled(p0, p1, ctx.theme.map_bg);
     const ImTextureID tex = ctx.textures.get(p.slot);
+    const bool covered = p.image && tex && p.image->width > 0 && p.image->view == v;
+    if (!covered) dl->AddRectFilled(p0, p1, ctx.theme.map_bg);  // the image covers the panel: no extra fill layer
     if (p.image && tex && p.image->width > 0) {
         // The image may lag the viewport by a pass: place its cells where the current viewport puts them.
         const MapViewport& iv = p.image->view;
@@ -63,6 +78,10 @@ HeatmapHit draw_heatmap(ViewContext& ctx, const HeatmapPanel& p) {
         const ImVec2 i1(i0.x + static_cast<float>(iv.cols) * cw, i0.y + static_cast<float>(iv.rows) * ch);
         dl->PushClipRect(p0, p1, true);
         dl->AddImage(tex, i0, i1);
+        // Masked cells are hatched: no colour map contains the pattern, so "masked" never reads as "weight 0".
+        if (p.causal)
+            draw_mask_hatch(dl, p0, p.size, static_cast<float>(v.row0 + 1 - v.col0) * cw, ctx.theme.mask_hatch,
+                            ctx.theme.px(6));
         if (cw >= 14.0f && ch >= 14.0f) {  // cell borders once cells are large enough to read one by one
             for (int c = 1; c < v.cols; ++c)
                 dl->AddLine(ImVec2(p0.x + c * cw, p0.y), ImVec2(p0.x + c * cw, p1.y), ctx.theme.grid_line);
@@ -242,6 +261,9 @@ void draw_colorbar(ViewContext& ctx, const HeatmapImage* image, const DisplaySpe
         const float sx = p0.x + bar_w + th.px(8);
         const float sq = th.px(9);
         dl->AddRectFilled(ImVec2(sx, p0.y), ImVec2(sx + sq, p0.y + sq), th.mask);
+        dl->PushClipRect(ImVec2(sx, p0.y), ImVec2(sx + sq, p0.y + sq), true);
+        draw_mask_hatch(dl, ImVec2(sx, p0.y), ImVec2(sq, sq), -sq, th.mask_hatch, th.px(4));
+        dl->PopClipRect();
         dl->AddText(ImVec2(sx + sq + th.px(4), p0.y - th.px(2)), th.text_dim, "masked");
         if (show_pruned) {
             const float y = p0.y + sq + th.px(5);

@@ -131,7 +131,7 @@ void draw_strips(ViewContext& ctx, const SceneColumn& column, const ColumnSlot& 
         // Header above the strip, range under it.
         const float lw = ImGui::CalcTextSize(s.label).x;
         dl->AddText(ImVec2(x0 + (sw - lw) / 2, y0 - label_h - th.px(1)), th.text_dim, s.label);
-        dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), th.strip_bg);
+        dl->AddRect(ImVec2(x0 - 0.5f, y0 - 0.5f), ImVec2(x1 + 0.5f, y1 + 0.5f), th.strip_bg);  // outline: no fill layer
         double hi = s.unit_range ? 1.0 : 0.0;
         if (!s.unit_range) {
             for (int i = v.row0; i < v.row0 + v.rows; ++i) {

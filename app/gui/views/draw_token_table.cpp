@@ -24,7 +24,7 @@ void draw_token_table(ViewContext& ctx) {
     ImGui::TableSetupScrollFreeze(2, 1);
     ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_WidthFixed, ctx.theme.px(30));
     ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, ctx.theme.px(70));
-    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ctx.theme.px(74));
+    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, ctx.theme.px(96));
     char name[16];
     for (int c = 0; c < shown_d; ++c)
         std::snprintf(name, sizeof name, "q%d", c), ImGui::TableSetupColumn(name, 0, num_w);

@@ -144,7 +144,14 @@ float draw_cell(ViewContext& ctx, const SceneColumn& col, int index, ImVec2 cell
     const std::string slug = column_slug(ctx.scene, col);
     ImGui::PushID(col.id);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(m.pad, m.pad));
-    ImGui::BeginChild("cell", cell, true, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+    // Border only, drawn by the parent (a child clips its own edge): a filled panel background is one more full
+    // layer for a software renderer (see lab.cpp).
+    const ImVec2 b0 = ImGui::GetCursorScreenPos();
+    ImGui::GetWindowDrawList()->AddRect(b0, ImVec2(b0.x + cell.x, b0.y + cell.y), ImGui::GetColorU32(ImGuiCol_Border),
+                                        ImGui::GetStyle().ChildRounding);
+    ImGui::BeginChild("cell", cell, false,
+                      ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
+                          ImGuiWindowFlags_NoBackground | ImGuiWindowFlags_AlwaysUseWindowPadding);
     const ImVec2 c0 = ImGui::GetWindowPos();
     ctx.layout.panel(slug, c0, ImVec2(c0.x + cell.x, c0.y + cell.y));
 
@@ -271,7 +278,8 @@ void draw_variants(ViewContext& ctx) {
     if (fit.map_side / static_cast<float>(rows_visible) >= 4.0f)
         fit.map_side = std::floor(fit.map_side / static_cast<float>(rows_visible)) * static_cast<float>(rows_visible);
     ImGui::BeginChild("grid", avail, false,
-                      fit.scrolls ? 0 : ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+                      ImGuiWindowFlags_NoBackground |
+                          (fit.scrolls ? 0 : ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse));
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ctx.layout.panel("grid", origin, ImVec2(origin.x + avail.x, origin.y + avail.y));
     float row_map_y = -1.0f;  // labels follow the first map drawn in each grid row

@@ -35,6 +35,9 @@ struct HeatmapHit {
 // display request and the layout. Returns the hovered cell (the caller writes the tooltip).
 HeatmapHit draw_heatmap(ViewContext& ctx, const HeatmapPanel& p);
 
+// Diagonal hatch over the masked part (x - y >= offset, pixels from p0) of a size.x x size.y map.
+void draw_mask_hatch(ImDrawList* dl, ImVec2 p0, ImVec2 size, float offset, ImU32 colour, float spacing);
+
 // Colour bar with tick numbers for an image's range (log: decades; signed: -max 0 +max), plus swatches for
 // masked and pruned cells. Drawn at the cursor, `width` points wide.
 void draw_colorbar(ViewContext& ctx, const HeatmapImage* image, const DisplaySpec& spec, float width, bool show_pruned);
