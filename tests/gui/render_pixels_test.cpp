@@ -218,6 +218,33 @@ TEST_F(RenderTest, UniformRowsShowTheColourOfTheirWeightLinearAndLog) {
     }
 }
 
+// Selective attention with a prune threshold: keys the reference says were pruned have the pruned colour.
+TEST_F(RenderTest, PrunedKeysHaveThePrunedColour) {
+    const Scene s = make_preset_scene("superseded", 1, 24);
+    const SceneColumn& pruned_col = s.columns[2];
+    ASSERT_EQ(pruned_col.kind, VariantKind::Selective);
+    ASSERT_TRUE(pruned_col.params.prune_threshold.has_value());
+    const auto ref = reference::attend<double>(VariantKind::Selective, {s.tokens->q, s.tokens->k, s.tokens->v, true},
+                                               pruned_col.params);
+    save_scene_file(s, path("sup.json"));
+    const RunResult r = run("render --scene sup.json --out s.png --layout s.json");
+    if (skip_without_gl(r)) GTEST_SKIP() << r.err;
+    ASSERT_EQ(r.code, 0) << r.err;
+    const Png png = load_png(path("s.png"));
+    const json layout = load_json(path("s.json"));
+    const json& p = map_of(layout, "selective-2.map");
+    constexpr Rgb8 kDarkPruned{150, 96, 90};  // app/gui/theme.cpp, dark theme
+    int checked = 0;
+    for (int i = 0; i < s.n(); ++i)
+        for (int j = 0; j < i; ++j)
+            if (ref.extras.pruned(i, j) != 0 && checked < 20) {
+                auto [x, y] = cell_px(p, i, j);
+                EXPECT_TRUE(near(png.at(x, y), kDarkPruned, 2)) << "pruned cell (" << i << "," << j << ")";
+                ++checked;
+            }
+    EXPECT_GT(checked, 3);
+}
+
 TEST_F(RenderTest, LightThemeAndCividisForFigures) {
     const RunResult r = run("render --scene default --light --colormap cividis --out f.png --layout f.json");
     if (skip_without_gl(r)) GTEST_SKIP() << r.err;

@@ -200,10 +200,12 @@ void draw_menu_bar(ViewContext& ctx) {
         ImGui::EndMenu();
     }
     // Right side: the scene's name, the backend switch and whether results are pending.
-    const float right = ImGui::GetFontSize() * 23;
-    const std::string name =
-        (ctx.scene_path.empty() ? ctx.scene.name : std::filesystem::path(ctx.scene_path).filename().string()) +
-        (ctx.scene_dirty ? " *" : "");
+    const float right =
+        ImGui::CalcTextSize("Screenshot  backend  cuda  (unavailable)  (GPU: none)").x + ImGui::GetFontSize() * 3.5f;
+    // "Needle among distractors - needle.json *": the scene's name, its file, and whether it changed since saved.
+    std::string name = ctx.scene.name;
+    if (!ctx.scene_path.empty()) name += "  \xE2\x80\x94  " + std::filesystem::path(ctx.scene_path).filename().string();
+    if (ctx.scene_dirty) name += " *";
     ImGui::SameLine(std::max(ImGui::GetCursorPosX() + ImGui::GetFontSize(),
                              (ImGui::GetWindowWidth() - right) / 2 - ImGui::CalcTextSize(name.c_str()).x / 2));
     ImGui::TextUnformatted(name.c_str());
