@@ -106,10 +106,10 @@ std::string column_title(const Scene& scene, const SceneColumn& column) {
     int same = 0;
     for (const SceneColumn& c : scene.columns) same += c.kind == column.kind ? 1 : 0;
     const std::string summary = column_param_summary(column);
-    // Value-aware columns always show r: it is the parameter that tells their story.
-    if (!summary.empty() &&
-        (same > 1 || column.kind == VariantKind::VaAware || column.kind == VariantKind::VaOblivious))
-        title += " (" + summary + ")";
+    // Kernel-attention columns always show r and a non-default kernel: those tell their story.
+    const bool kernel_family = column.kind == VariantKind::VaAware || column.kind == VariantKind::VaOblivious ||
+                               column.kind == VariantKind::VaExact;
+    if (!summary.empty() && (same > 1 || kernel_family)) title += " (" + summary + ")";
     return title;
 }
 

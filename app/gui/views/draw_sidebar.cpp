@@ -51,13 +51,12 @@ void preset_picker(ViewContext& ctx) {
 
 void length_and_shape(ViewContext& ctx) {
     const Scene& s = ctx.scene;
-    static std::uint64_t length_gesture = 0;
     int n = s.n();
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize("length").x - ctx.theme.px(8));
     const bool moved =
         ImGui::SliderInt("length", &n, 1, 4096, "n = %d", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
-    if (ImGui::IsItemActivated()) length_gesture = new_gesture_id();
-    if (moved && n != s.n()) ctx.emit({edit::SetLength{n}, length_gesture, "Set length"});
+    if (ImGui::IsItemActivated()) ctx.ui.length_gesture = new_gesture_id();
+    if (moved && n != s.n()) ctx.emit({edit::SetLength{n}, ctx.ui.length_gesture, "Set length"});
     {
         const std::string tip = "Sequence length, 1 to 4096 (Ctrl+click to type). New tokens come from the \"" +
                                 s.generator.preset + "\" generator with seed " + std::to_string(s.generator.seed) +

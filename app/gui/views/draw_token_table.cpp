@@ -34,7 +34,6 @@ void draw_token_table(ViewContext& ctx) {
         std::snprintf(name, sizeof name, "v%d", c), ImGui::TableSetupColumn(name, 0, num_w);
     ImGui::TableHeadersRow();
 
-    static std::uint64_t cell_gesture = 0;
     ImGuiListClipper clipper;
     clipper.Begin(n);
     while (clipper.Step()) {
@@ -78,9 +77,9 @@ void draw_token_table(ViewContext& ctx) {
                     ImGui::SetNextItemWidth(-1);
                     const bool changed =
                         ImGui::DragScalar("##v", ImGuiDataType_Double, &x, 0.01f, nullptr, nullptr, "%.3f");
-                    if (ImGui::IsItemActivated()) cell_gesture = new_gesture_id();
+                    if (ImGui::IsItemActivated()) ctx.ui.cell_gesture = new_gesture_id();
                     if (changed && std::isfinite(x))
-                        ctx.emit({edit::SetCell{f, i, c, x}, cell_gesture,
+                        ctx.emit({edit::SetCell{f, i, c, x}, ctx.ui.cell_gesture,
                                   "Edit " + std::string(token_field_name(f)) + "[" + std::to_string(i) + "][" +
                                       std::to_string(c) + "]"});
                     ImGui::PopID();
