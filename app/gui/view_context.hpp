@@ -88,6 +88,8 @@ struct UiState {
     MapViewport viewport;                // shared zoom/pan of every map (rows == 0: whole map)
     float pan_acc_x = 0, pan_acc_y = 0;  // sub-cell remainder of a pan drag
     std::uint64_t param_gesture = 0;     // the parameter widget being dragged (one undo step)
+    std::uint64_t length_gesture = 0;  // the length slider being scrubbed
+    std::uint64_t cell_gesture = 0;    // the table cell being dragged
     int hovered_token = -1;              // from the canvas or the table: highlighted in the maps
 
     // Panels and windows.
