@@ -20,6 +20,7 @@ struct MetricsConfig {
 // Reused buffers: sized on first use, never shrunk.
 struct RowStatsScratch {
     std::vector<std::uint32_t> a, b;
+    std::vector<std::uint64_t> kv;
     std::vector<float> y;
 };
 

@@ -12,7 +12,7 @@
 //     s = 0). A backend may order its sums differently (blocked GEMM, vector lanes, double accumulators), hence the
 //     factor 4 rather than 1 — FlashAttention's tests judge a kernel by the baseline's own error the same way;
 //   * 4 eps max_row: a floor of a few ulps of the row's largest entry for entries that are exactly 0 in double.
-//   Metrics add a factor (1 + ln m) (entropy-like sensitivity: |dH| <= sum |dp| (1 + |ln p|)); Gini adds the 1.6e-5
+//   Metrics add a factor (1 + ln m) (entropy-like sensitivity: |dH| <= sum |dp| (1 + |ln p|)); Gini adds the 3.5e-5
 //   bound of the CPU backend's truncated radix keys (kernels/cpu/row_stats.cpp). Counts may differ by the number of
 //   entries within their weight tolerance of the threshold.
 //
