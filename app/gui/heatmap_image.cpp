@@ -66,17 +66,17 @@ CellState block_state(const MapSource& s, int r0, int r1, int c0, int c1, float 
     return any_pruned ? CellState::Pruned : CellState::Masked;
 }
 
-// Calls f(texel_x, texel_y, r0, r1, c0, c1) over the image's texels, with cell ranges of the full map.
+// Calls f(texel_x, texel_y, r0, r1, c0, c1) over the image's texels, with cell ranges of the full map. The ranges
+// are computed once per row and column (a pass builds six images per edit while a drag goes on).
 template <class F>
 void for_each_texel(const MapViewport& v, int tw, int th, F&& f) {
+    std::vector<int> c0(static_cast<std::size_t>(tw)), c1(static_cast<std::size_t>(tw));
+    for (int x = 0; x < tw; ++x)
+        texel_cells(x, tw, v.col0, v.cols, c0[static_cast<std::size_t>(x)], c1[static_cast<std::size_t>(x)]);
     for (int y = 0; y < th; ++y) {
         int r0, r1;
         texel_cells(y, th, v.row0, v.rows, r0, r1);
-        for (int x = 0; x < tw; ++x) {
-            int c0, c1;
-            texel_cells(x, tw, v.col0, v.cols, c0, c1);
-            f(x, y, r0, r1, c0, c1);
-        }
+        for (int x = 0; x < tw; ++x) f(x, y, r0, r1, c0[static_cast<std::size_t>(x)], c1[static_cast<std::size_t>(x)]);
     }
 }
 
@@ -139,7 +139,7 @@ HeatmapImage build_weight_image(const MapSource& src, const DisplaySpec& spec, s
             t = w > 0.0f ? (std::log10(static_cast<double>(w)) - log_lo) * inv : 0.0;
         else
             t = (static_cast<double>(w) - img.lo) * inv;
-        const int idx = static_cast<int>(std::lround(std::clamp(t, 0.0, 1.0) * 255.0));
+        const int idx = static_cast<int>(std::clamp(t, 0.0, 1.0) * 255.0 + 0.5);  // round to the nearest entry
         out = pack_rgba(lut[static_cast<std::size_t>(idx)]);
     });
     return img;
