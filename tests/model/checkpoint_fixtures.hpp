@@ -1,6 +1,9 @@
 // checkpoint_fixtures.hpp — a tiny, quickly made checkpoint and a scratch directory for the checkpoint and CLI tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -9,9 +12,16 @@
 
 namespace attnscope::model::test {
 
-// A fresh, empty directory under the build tree (tests never write into the source tree).
+// A fresh, empty directory under the build tree (tests never write into the source tree). The running test's name
+// is part of the path: ctest runs every test as its own process, in parallel, and a fixture that empties a shared
+// directory in SetUp would delete a sibling test's files mid-run.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-    const auto dir = std::filesystem::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" / name;
+    std::string unique = name;
+    if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+        unique += std::string("-") + info->test_suite_name() + "." + info->name();
+        std::replace(unique.begin(), unique.end(), '/', '_');  // parameterised names contain '/'
+    }
+    const auto dir = std::filesystem::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" / unique;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;

@@ -28,7 +28,10 @@ const std::string kExe = std::getenv("ATTNSCOPE_EXE") ? std::getenv("ATTNSCOPE_E
 
 // Runs the CLI through the shell; returns the exit code, stderr in *err.
 int run(const std::string& args, std::string* err = nullptr) {
-    const fs::path errfile = fs::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" / "stderr.txt";
+    // One file per test process: ctest runs these tests in parallel.
+    const fs::path errfile = fs::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" /
+                             ("stderr-" + std::to_string(::getpid()) + ".txt");
+    fs::create_directories(errfile.parent_path());
     const int status = std::system((kExe + " " + args + " >/dev/null 2>" + errfile.string()).c_str());
     if (err) {
         std::ifstream in(errfile);

@@ -37,9 +37,10 @@ const std::vector<int> kTokens = {0, 3, 7, 1, 9, 3, 7, 2, 5, 10};
 
 class ProbeOwnVariant : public ::testing::TestWithParam<VariantKind> {};
 
-// float model vs float reference on the same inputs: maps agree to ~n * eps_32 ~ 1e-6 relative; the logits pass
-// through two more layers, so KL (quadratic in the difference) stays below 1e-8. A wrong parameter mapping (e.g.
-// SSA's learned temperatures not passed, or selective not using head 0) gives KL >> 1e-4.
+// float model vs float reference on the same inputs: maps agree to ~n * eps_32 ~ 1e-6 relative. The KL itself is
+// quadratic in that difference, but it is summed from float probabilities whose totals differ from 1 by a few
+// eps_32, a first-order term of order 1e-7 (observed 1e-8 to 3e-8 across machines). A wrong parameter mapping
+// (e.g. SSA's learned temperatures not passed, or selective not using head 0) gives KL >> 1e-4.
 TEST_P(ProbeOwnVariant, SwappingInTheOwnVariantReproducesTheModel) {
     const VariantKind kind = GetParam();
     Transformer<float> m = random_model(kind);
@@ -50,7 +51,7 @@ TEST_P(ProbeOwnVariant, SwappingInTheOwnVariantReproducesTheModel) {
     rq.variants = {kind, VariantKind::Dpa, VariantKind::VaOblivious, VariantKind::VaAware};
     const ProbeResult r = probe(m, rq);
     ASSERT_EQ(r.variants.size(), 4u);
-    EXPECT_LT(r.variants[0].kl_from_own, 1e-8);
+    EXPECT_LT(r.variants[0].kl_from_own, 1e-6);
     EXPECT_LT((r.variants[0].weights - r.own_weights).cwiseAbs().maxCoeff(), 1e-5);
     EXPECT_EQ(r.own_weights.rows(), 10);
     EXPECT_EQ(r.all_heads.size(), 2u);
@@ -145,7 +146,7 @@ TEST(TrainSession, PauseStepRunSave) {
         for (int i = 0; i < 10; ++i) EXPECT_NEAR(m.row(i).sum(), 1.0f, 1e-5f);
     EXPECT_EQ(snap->entropy[0].size(), 10u);
     EXPECT_EQ(snap->entropy[0][0], 0.0);  // the first query sees one key
-    const auto dir = std::filesystem::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch";
+    const auto dir = std::filesystem::path(ATTNSCOPE_BINARY_DIR) / "tests" / "model" / "scratch" / "train_session";
     std::filesystem::create_directories(dir);
     s.save(dir / "session.safetensors");
     ASSERT_TRUE(wait_for([](const SessionSnapshot& x) { return x.message.rfind("saved", 0) == 0; }));
