@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,13 @@ struct VariantParams {
     double resolved_scale(std::int64_t d) const { return scale ? *scale : 1.0 / std::sqrt(static_cast<double>(d)); }
     double resolved_sel_scale(std::int64_t d) const { return sel_scale ? *sel_scale : resolved_scale(d); }
     double resolved_log_d(std::int64_t d) const { return log_d ? *log_d : static_cast<double>(d); }
+
+    // The explicit temperature of a scaled-softmax row relative to the 1/sqrt(d) baseline: (1/sqrt d) / scale
+    // (spec §7). NaN (undefined) for scale = 0, where every row is uniform and the temperature infinite.
+    double baseline_temperature(std::int64_t d) const {
+        const double s = resolved_scale(d);
+        return s != 0.0 ? (1.0 / std::sqrt(static_cast<double>(d))) / s : std::numeric_limits<double>::quiet_NaN();
+    }
 };
 
 }  // namespace attnscope

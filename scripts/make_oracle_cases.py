@@ -304,6 +304,10 @@ def case_specs():
         S("selective_sel_q_only_n9", "selective", 306, 9, 3, 2, special={"sel_q_only": True}),
         S("selective_sel_scale_zero_n8", "selective", 307, 8, 3, 2, params={"sel_scale": 0.0}),
         S("selective_scale_n9", "selective", 308, 9, 4, 2, params={"scale": 1.0}),
+        # scale = 0 is legal where the oracle defines it (uniform logits; spec §8.2 does not reject it)
+        S("selective_scale_zero_n8", "selective", 340, 8, 4, 2, sc=1.3, params={"scale": 0.0}),
+        S("ea_scale_zero_n6", "ea", 341, 6, 3, 2, params={"scale": 0.0}),
+        S("va_exact_relu_scale_zero_n6", "va_exact", 342, 6, 3, 2, params={"scale": 0.0, "kernel": "relu"}),
         S("selective_no_protect_bos_n10", "selective", 309, 10, 4, 2, sc=1.3, params={"protect_bos": False}),
         S("selective_threshold_n14", "selective", 310, 14, 4, 2, sc=1.5, params={"prune_threshold": 0.5}),
         S("selective_threshold_small_n9", "selective", 311, 9, 3, 2, sc=1.3, params={"prune_threshold": 0.2}),

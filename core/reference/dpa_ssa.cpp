@@ -13,7 +13,7 @@ void run_dpa(const AttentionInput<T>& in, const VariantParams& p, AttentionResul
     const double scale = p.resolved_scale(in.d());
     r.weights = scaled_logits(in.q, in.k, scale);
     for (Eigen::Index i = 0; i < n; ++i) stable_softmax(&r.weights(i, 0), &r.weights(i, 0), in.support_end(i), n);
-    r.temperature.assign(n, (1.0 / std::sqrt(static_cast<double>(in.d()))) / scale);
+    r.temperature.assign(n, p.baseline_temperature(in.d()));
 }
 
 template <class T>
@@ -48,7 +48,7 @@ void run_ssa(const AttentionInput<T>& in, const VariantParams& p, AttentionResul
         r.weights.row(i) *= static_cast<T>(r.extras.tau_q[i]);
         stable_softmax(&r.weights(i, 0), &r.weights(i, 0), in.support_end(i), n);
     }
-    const double base = (1.0 / std::sqrt(static_cast<double>(in.d()))) / scale;
+    const double base = p.baseline_temperature(in.d());
     r.temperature.resize(n);
     for (Eigen::Index i = 0; i < n; ++i)
         r.temperature[i] = r.extras.tau_q[i] != 0.0 ? base / r.extras.tau_q[i] : kUndefined;

@@ -63,11 +63,7 @@ void validate(VariantKind kind, const ProblemShape& s, const VariantParams& p) {
     if (s.d < 1) throw InputError("Q[0]", "is empty", "queries and keys need at least one dimension (d >= 1)");
     if (s.dv < 1) throw InputError("V[0]", "is empty", "values need at least one dimension (dv >= 1)");
 
-    if (p.scale) {
-        require_finite("scale", *p.scale);
-        if (*p.scale == 0.0) fail("scale", "is 0, which makes every row uniform and the temperature infinite",
-                                  "give a non-zero scale, or leave it out for 1/sqrt(d)");
-    }
+    if (p.scale) require_finite("scale", *p.scale);  // 0 is allowed: uniform rows, undefined temperature
     if (p.metrics_k < 1) fail("metrics_k", "is " + std::to_string(p.metrics_k), "give an integer >= 1");
     require_finite("metrics_threshold", p.metrics_threshold);
 

@@ -65,7 +65,7 @@ void run_value_aware(VariantKind kind, const AttentionInput<T>& in, const Varian
     Mat<T> exact = scaled_logits(in.q, in.k, scale);
     kernel_weights(p.kernel, in, exact);
 
-    const double base = (1.0 / std::sqrt(static_cast<double>(in.d()))) / scale;
+    const double base = p.baseline_temperature(in.d());
     r.temperature.assign(n, kind == VariantKind::VaExact && p.kernel == Kernel::Exp ? base : kUndefined);
     if (kind == VariantKind::VaExact) {
         r.weights = std::move(exact);

@@ -85,7 +85,7 @@ std::vector<double> lssa_lambdas(const VariantParams& params, int n, int d, bool
 std::vector<double> explicit_temperature(VariantKind kind, const VariantParams& params, int n, int d,
                                          const std::vector<double>& tau_q, const std::vector<double>& lambda) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    const double base = (1.0 / std::sqrt(static_cast<double>(d))) / params.resolved_scale(d);
+    const double base = params.baseline_temperature(d);
     std::vector<double> t(static_cast<std::size_t>(n), nan);
     for (std::size_t i = 0; i < t.size(); ++i) {
         switch (kind) {
