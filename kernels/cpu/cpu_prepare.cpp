@@ -44,16 +44,16 @@ std::vector<double> ssa_tau(const SsaTemperatureParams& sp, const MatF& x) {
 }
 
 // q_eff row i = factor[i] * x row i.
+// O(n d): serial. A parallel region per small step costs more than it saves, and under a loaded machine each one
+// waits a scheduler quantum for a descheduled thread.
 void scaled_rows(const MatF& x, const std::vector<double>& factor, MatF& out) {
     out.resize(x.rows(), x.cols());
-#pragma omp parallel for schedule(static)
     for (Eigen::Index i = 0; i < x.rows(); ++i) out.row(i) = x.row(i) * static_cast<float>(factor[i]);
 }
 
 // Rows scaled to unit length with the 1e-12 clamp: a zero vector stays zero (cosine 0), spec §5.1.
 void unit_rows(const MatF& x, MatF& out) {
     out.resize(x.rows(), x.cols());
-#pragma omp parallel for schedule(static)
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
         const double norm = x.row(i).cast<double>().norm();
         out.row(i) = x.row(i) / static_cast<float>(std::max(norm, 1e-12));
@@ -69,7 +69,7 @@ void selection_matrix(const MatF& sq, const MatF& sk, float sel_scale, bool prot
     const Eigen::Index n = sq.rows();
     s.resize(n, n);
     constexpr Eigen::Index kBlock = 64;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (n >= 512)
     for (Eigen::Index i0 = 0; i0 < n; i0 += kBlock) {
         const Eigen::Index rows = std::min(kBlock, n - i0);
         const Eigen::Index cols = std::min(i0 + rows, n);  // only j < k <= i0 + rows - 1 can be non-zero
@@ -92,7 +92,7 @@ void column_prefix(const MatF& s, MatF& f) {
     const Eigen::Index n = s.rows();
     if (&f != &s) f.resize(n, n);
     constexpr Eigen::Index kChunk = 256;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (n >= 1024)
     for (Eigen::Index c0 = 0; c0 < n; c0 += kChunk) {
         const Eigen::Index c1 = std::min(c0 + kChunk, n);
         double acc[kChunk] = {};
@@ -180,7 +180,7 @@ void prepare(const BackendProblem& problem, const BackendOptions& options, Prepa
     p.f = nullptr;
     p.metrics = {params.metrics_k, params.metrics_threshold};
     p.scale = params.resolved_scale(d);
-    const double base_temp = (1.0 / std::sqrt(static_cast<double>(d))) / p.scale;
+    const double base_temp = params.baseline_temperature(d);
     p.temperature.assign(n, kNaN);
     std::vector<double> factor(n, p.scale);
 

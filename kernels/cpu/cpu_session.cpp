@@ -105,7 +105,7 @@ public:
             if (p->kind == VariantKind::Selective)
                 for (Index i = first; i < pr.n; ++i) m_column[i - first] -= (*pr.f)(i, j);
             const bool metrics = wants_metrics();
-#pragma omp parallel for schedule(dynamic, 64) if (rows > 256)
+#pragma omp parallel for schedule(dynamic, 64) if (rows > 2048)
             for (Index i = first; i < pr.n; ++i) {
                 update_entry(pr, p->rows, i, j, m_column[i - first], m_scratch[omp_get_thread_num()].stats);
                 finish_row(pr, p->rows, i, p->result, metrics);

@@ -72,35 +72,38 @@ RowOut ea_row(float* x, long m, EaForm form, double eps) {
     return {rows::transform(x, m, rows::EaPlain(1.0f / amax)), eps / (static_cast<double>(amax) * amax)};
 }
 
-// LSSA stage 1 (spec §5.1), normalised in place: A = softplus(lambda qhat.khat) / (sum + eps). False when the
-// normaliser is zero (then the row is uniform).
-bool lssa_stage(float* x, long m, double eps) {
-    const rows::Sums s = rows::transform(x, m, rows::Softplus{});
+// LSSAR (spec §5.1). Stage 1 in a_row: a = softplus(lambda qhat.khat), A = a / (sum a + eps), kept (the extras'
+// lssa_weights); stage 2 in x, in the same pass: x = N A - O, dead-zone to 0; then w ~ x^p in log space (LogPower).
+RowOut lssar_row(float* a_row, float* x, long m, double eps, float offset, float dead, float power) {
+    const rows::Sums s = rows::transform(a_row, m, rows::SoftplusValues{});
     const double denom = s.l + eps;
-    if (!(denom > 0.0)) {
-        uniform_row(x, m);
-        return false;
+    if (!(denom > 0.0)) {  // zero normaliser: A uniform, and then N A - O = 1 - O for every key
+        uniform_row(a_row, m);
+        return {};
     }
-    simd::scale(x, m, static_cast<float>(1.0 / denom));
-    return true;
-}
-
-// LSSAR stage 2: x = N A - O, dead-zone to 0, then w ~ x^p in log space (LogPower).
-RowOut lssar_row(const float* a_row, float* x, long m, float offset, float dead, float power) {
-    const simd::Packet n = simd::ei::pset1<simd::Packet>(static_cast<float>(m));
-    const simd::Packet off = simd::ei::pset1<simd::Packet>(offset);
-    const simd::Packet dz = simd::ei::pset1<simd::Packet>(dead);
-    const simd::Packet zero = simd::ei::pset1<simd::Packet>(0.0f);
+    namespace ei = simd::ei;
+    using simd::Packet;
+    const Packet inv = ei::pset1<Packet>(static_cast<float>(1.0 / denom));
+    const Packet n = ei::pset1<Packet>(static_cast<float>(m));
+    const Packet off = ei::pset1<Packet>(offset), dz = ei::pset1<Packet>(dead), zero = ei::pset1<Packet>(0.0f);
+    Packet mx = zero;
     long j = 0;
     for (; j + simd::kLanes <= m; j += simd::kLanes) {
-        const simd::Packet v = simd::ei::psub(simd::ei::pmul(simd::ei::ploadu<simd::Packet>(a_row + j), n), off);
-        simd::ei::pstoreu(x + j, simd::ei::pselect(simd::ei::pcmp_lt(dz, v), v, zero));
+        const Packet a = ei::pmul(ei::ploadu<Packet>(a_row + j), inv);
+        ei::pstoreu(a_row + j, a);
+        const Packet v = ei::psub(ei::pmul(a, n), off);
+        const Packet kept = ei::pselect(ei::pcmp_lt(dz, v), v, zero);
+        ei::pstoreu(x + j, kept);
+        mx = ei::pmax(mx, kept);
     }
+    float xmax = ei::predux_max(mx);
+    const float inv_s = static_cast<float>(1.0 / denom);
     for (; j < m; ++j) {
+        a_row[j] *= inv_s;
         const float v = a_row[j] * static_cast<float>(m) - offset;
         x[j] = v > dead ? v : 0.0f;
+        xmax = std::max(xmax, x[j]);
     }
-    const float xmax = simd::max_of(x, m);
     if (!(xmax > 0.0f)) return {};  // every x dead: uniform
     return {rows::transform(x, m, rows::LogPower(power, std::log(xmax)))};
 }
@@ -337,10 +340,9 @@ void sweep_block(const Prepared& p, Eigen::Index i0, Eigen::Index i1, const Back
             }
             case VariantKind::Lssa: out = {rows::transform(x, m, rows::Softplus{}), params.eps}; break;
             case VariantKind::Lssar: {
-                lssa_stage(a, m, params.eps);
-                std::fill(a + m, a + n, 0.0f);
                 const float offset = i < params.offset_free_rows ? 0.0f : static_cast<float>(params.offset);
-                out = lssar_row(a, x, m, offset, p.lssar_deadzone, static_cast<float>(params.p));
+                out = lssar_row(a, x, m, params.eps, offset, p.lssar_deadzone, static_cast<float>(params.p));
+                std::fill(a + m, a + n, 0.0f);
                 break;
             }
             case VariantKind::Ea: out = ea_row(x, m, params.form, params.eps); break;

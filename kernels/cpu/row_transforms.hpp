@@ -67,6 +67,14 @@ struct Softplus {
     }
 };
 
+// LSSA's first stage only needs the values and their sum: no log for the entropy.
+struct SoftplusValues {
+    Packet operator()(const Packet& x, Packet& lnu) const {
+        lnu = ei::pset1<Packet>(0.0f);
+        return ei::padd(ei::pmax(x, ei::pset1<Packet>(0.0f)), ei::plog1p(ei::pexp(ei::pnegate(ei::pabs(x)))));
+    }
+};
+
 struct Elu1 {  // x + 1 for x > 0, else e^x
     Packet operator()(const Packet& x, Packet& lnu) const {
         const Packet zero = ei::pset1<Packet>(0.0f);

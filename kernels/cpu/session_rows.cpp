@@ -224,7 +224,7 @@ void finish_row(const Prepared& p, const RowSummaries& s, Eigen::Index i, Backen
 void assemble_display(const Prepared& p, const RowSummaries& s, MatF& display) {
     const Eigen::Index rows = display.rows(), cols = display.cols(), n = p.n;
     if (rows == 0 || cols == 0) return;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * cols > (1 << 20))
     for (Eigen::Index a = 0; a < rows; ++a) {
         const Eigen::Index r0 = (a * n) / rows;
         const Eigen::Index r1 = std::max(std::min(((a + 1) * n + rows - 1) / rows, n), r0 + 1);
