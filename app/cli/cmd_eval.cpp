@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app/cli/asset_paths.hpp"
 #include "app/cli/commands.hpp"
 #include "app/cli/eval_table.hpp"
 #include "app/cli/system_memory.hpp"
@@ -181,15 +180,6 @@ int run_eval(const EvalOptions& o) {
 }
 
 }  // namespace
-
-int run_example_table() {
-    EvalOptions o;
-    o.case_path = find_asset("cases/needle_n8.case.json").string();
-    o.variant = "all";
-    o.table = true;
-    std::cout << "attnscope: every variant on " << o.case_path << "\n\n";
-    return run_eval(o);
-}
 
 void add_eval_command(CLI::App& app, CommandList& commands) {
     auto opts = std::make_shared<EvalOptions>();

@@ -14,8 +14,6 @@ void add_render_command(CLI::App& app, CommandList& commands);  // cmd_render.cp
 void add_export_command(CLI::App& app, CommandList& commands);  // cmd_export.cpp: weights/metrics as CSV or npy
 int run_gui_default();  // `attnscope` with no subcommand: the window, or the no-display PNG fallback
 
-// What `attnscope` with no subcommand does until the window exists: every variant on the shipped example case.
-int run_example_table();
 void add_bench_command(CLI::App& app, CommandList& commands);  // cmd_bench.cpp: the performance suite (issue 6)
 
 }  // namespace attnscope::cli
