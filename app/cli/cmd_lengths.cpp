@@ -11,13 +11,13 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <sstream>
 
 #include "app/cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/formats/atomic_write.hpp"
 #include "core/training/checkpoint.hpp"
 #include "core/training/length_eval.hpp"
+#include "core/training/length_table.hpp"
 
 namespace attnscope::cli {
 namespace {
@@ -27,27 +27,6 @@ struct LengthsOptions {
     std::string lengths, csv, positions_csv;
     int samples = 128;
 };
-
-std::vector<int> parse_lengths(const std::string& text) {
-    std::vector<int> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        std::size_t used = 0;
-        int v = 0;
-        try {
-            v = std::stoi(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != item.size() || v < 2 || v > 65536)
-            throw InputError("--lengths", "\"" + item + "\" is not a length in 2..65536",
-                             "write comma-separated integers, e.g. 64,128,256");
-        out.push_back(v);
-    }
-    if (out.empty()) throw InputError("--lengths", "is empty", "write e.g. 64,128,256");
-    return out;
-}
 
 int run_lengths(const LengthsOptions& o) {
     if (o.models.empty()) throw InputError("--model", "is required", "name one or more checkpoints");
@@ -60,11 +39,12 @@ int run_lengths(const LengthsOptions& o) {
     if (o.lengths.empty()) {
         for (int f : {1, 2, 4, 8, 16}) lengths.push_back(f * cks.front().config.train_len);
     } else {
-        lengths = parse_lengths(o.lengths);
+        lengths = training::parse_length_list(o.lengths);
     }
 
-    std::string csv = "model,variant,task,train_len,length,ratio,loss,accuracy,answers,mean_entropy,mean_effective_support\n";
-    std::string pos_csv = "model,variant,length,position,entropy,effective_support\n";
+    // The Length view writes the same files through the same writer (core/training/length_table.hpp).
+    std::string csv = training::length_csv_header();
+    std::string pos_csv = training::length_positions_csv_header();
     fmt::print("{:<28} {:<9} {:>6} {:>6} {:>8} {:>9} {:>8} {:>9}\n", "model", "variant", "length", "ratio", "loss",
                "accuracy", "entropy", "support");
     for (std::size_t mi = 0; mi < cks.size(); ++mi) {
@@ -79,19 +59,17 @@ int run_lengths(const LengthsOptions& o) {
             if (ck.config.positions == model::PositionKind::Learned && n > ck.config.max_positions) {
                 fmt::print("{:<28} {:<9} {:>6} {:>6.2f}   n/a: learned positions end at {}\n", name, variant, n, ratio,
                            ck.config.max_positions);
-                csv += fmt::format("{},{},{},{},{},{:.4g},,,0,,\n", name, variant, ck.task, ck.config.train_len, n, ratio);
+                training::LengthRow row{name, variant, ck.task, ck.config.train_len, n, false, {}};
+                csv += training::length_csv_row(row);
                 continue;
             }
             const training::LengthPoint p = training::evaluate_at_length(m, *task, n, o.samples, true);
             fmt::print("{:<28} {:<9} {:>6} {:>6.2f} {:>8.4f} {:>8.2f}% {:>8.3f} {:>9.2f}\n", name, variant, n, ratio,
                        p.loss, 100 * p.accuracy, p.mean_entropy(), p.mean_effective_support());
             std::fflush(stdout);
-            csv += fmt::format("{},{},{},{},{},{:.4g},{:.6g},{:.6g},{},{:.6g},{:.6g}\n", name, variant, ck.task,
-                               ck.config.train_len, n, ratio, p.loss, p.accuracy, p.answers, p.mean_entropy(),
-                               p.mean_effective_support());
-            for (int t = 0; t < n; ++t)
-                pos_csv += fmt::format("{},{},{},{},{:.6g},{:.6g}\n", name, variant, n, t, p.entropy[static_cast<std::size_t>(t)],
-                                       p.effective_support[static_cast<std::size_t>(t)]);
+            const training::LengthRow row{name, variant, ck.task, ck.config.train_len, n, true, p};
+            csv += training::length_csv_row(row);
+            pos_csv += training::length_positions_csv_rows(row);
         }
     }
     if (!o.csv.empty()) write_file_atomically(o.csv, [&](std::ostream& os) { os << csv; });

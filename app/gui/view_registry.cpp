@@ -6,7 +6,9 @@
 #define ATTNSCOPE_LAB_VIEWS(X)                                                                               \
     X(variants, "Variants", "Every variant column side by side: maps, per-query strips, outputs")            \
     X(difference, "Difference", "A column minus a baseline column on a signed colour map; B blinks the two") \
-    X(numerics, "Numerics", "The backend's float result minus the double-precision reference, per cell")
+    X(numerics, "Numerics", "The backend's float result minus the double-precision reference, per cell") \
+    X(train, "Train", "Train up to six variants side by side on a synthetic task: curves and maps, live") \
+    X(length, "Length", "Checkpoints at 1x to 16x their training length: accuracy, loss, entropy by position")
 
 namespace attnscope::gui {
 

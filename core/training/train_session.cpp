@@ -1,5 +1,7 @@
 #include "train_session.hpp"
 
+#include <omp.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -133,7 +135,9 @@ void TrainSession::run() {
     auto window_start = std::chrono::steady_clock::now();
     auto last_refresh = window_start - std::chrono::seconds(1);
     refresh(*trainer, 0.0, -1.0, "");
+    int threads_set = 0;
     for (;;) {
+        if (const int t = m_threads.load(); t > 0 && t != threads_set) omp_set_num_threads(threads_set = t);
         std::vector<std::filesystem::path> saves;
         bool do_reset = false, do_step = false;
         {

@@ -46,6 +46,9 @@ public:
     void reset();  // back to step 0 with the same seed (a fresh model), paused
     void save(const std::filesystem::path& path);    // resumable checkpoint, written atomically by the worker
     std::shared_ptr<const SessionSnapshot> snapshot() const;
+    // OpenMP threads of this session's steps (0: the OpenMP default). OpenMP's thread count is per thread, so only
+    // the worker can set it; several sessions side by side (the Train view) each take a share of the cores.
+    void set_threads(int threads) { m_threads = threads; }
 
     const model::ModelConfig& config() const { return m_config; }
     const std::string& task() const { return m_task; }
@@ -65,6 +68,7 @@ private:
     int m_single = 0;
     std::vector<std::filesystem::path> m_saves;
     std::shared_ptr<const SessionSnapshot> m_snapshot;
+    std::atomic<int> m_threads{0};
     std::thread m_thread;
 };
 
