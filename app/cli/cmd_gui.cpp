@@ -12,6 +12,7 @@
 #include "app/cli/commands.hpp"
 #include "app/gui/render_headless.hpp"
 #include "app/gui/settings.hpp"
+#include "app/gui/view_registry.hpp"
 #include "app/gui/window_shell.hpp"
 #include "core/errors.hpp"
 #include "core/formats/atomic_write.hpp"
@@ -28,6 +29,7 @@ struct GuiOptions {
     int profile_drag = 0;
     bool fresh = false;
     std::string screenshot;
+    std::string tab = "variants";
 };
 
 // "1600x900" -> (1600, 900); throws InputError naming the option.
@@ -101,6 +103,7 @@ int run_gui(const GuiOptions& o) {
     wo.profile_drag = o.profile_drag;
     wo.persist = o.profile_drag == 0 && !o.fresh && o.screenshot.empty();
     wo.screenshot = o.screenshot;
+    wo.tab = o.tab;
     if (!o.screenshot.empty()) check_writable(o.screenshot, "--screenshot");
     wo.status = problem;
     return gui::run_window(std::move(*scene), std::move(settings), wo);
@@ -118,6 +121,8 @@ void add_gui_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--profile-drag", o->profile_drag, "Drag a key for N frames, print frame times and exit");
     sub->add_option("--screenshot", o->screenshot,
                     "Open the window, save it as this PNG once the maps are drawn (as F12 does), exit");
+    sub->add_option("--tab", o->tab, "Main tab to show first: variants, difference, numerics, model, ...")
+        ->check([](const std::string& t) { return gui::find_view(t) ? std::string() : "unknown tab \"" + t + "\""; });
     commands.push_back({sub, [o] { return run_gui(*o); }});
 }
 

@@ -92,6 +92,7 @@ void Lab::frame(double time_s) {
     m_ui.hover_next = {};
     if (!m_ui.canvas_drag.active && !ImGui::IsAnyItemHovered()) m_ui.hovered_token = -1;
     m_ui.displays.clear();
+    m_ui.view_busy = false;  // the drawn tab sets it again while its own worker computes
     swap_results();
 
     ViewContext ctx{
@@ -342,6 +343,7 @@ void Lab::submit_if_needed() {
 bool Lab::settled() const {
     const std::shared_ptr<const ResultSet> latest = m_scheduler.latest();
     if (!latest || latest->request_id != m_request_id || !m_scheduler.idle()) return false;
+    if (m_ui.view_busy) return false;
     if (latest != m_results) return false;
     // Every drawn panel's image must be uploaded.
     for (const auto& [id, slot] : latest->columns)

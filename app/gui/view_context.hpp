@@ -119,6 +119,8 @@ struct UiState {
     bool request_save_current = false;             // Ctrl+S: save to the current file (or ask)
     std::string request_backend;                   // switch compute backend
     float request_ui_scale = 0.0f;                 // rebuild fonts at this scale between frames
+    bool view_busy = false;  // a tab's own worker is computing (Model view): not settled; reset every frame
+    std::shared_ptr<struct ModelViewState> model_view;  // the Model view's state (views/draw_model.cpp)
 };
 
 class EditSink {

@@ -8,7 +8,8 @@
     X(difference, "Difference", "A column minus a baseline column on a signed colour map; B blinks the two") \
     X(numerics, "Numerics", "The backend's float result minus the double-precision reference, per cell") \
     X(train, "Train", "Train up to six variants side by side on a synthetic task: curves and maps, live") \
-    X(length, "Length", "Checkpoints at 1x to 16x their training length: accuracy, loss, entropy by position")
+    X(length, "Length", "Checkpoints at 1x to 16x their training length: accuracy, loss, entropy by position") \
+    X(model, "Model", "A trained checkpoint: one head's maps under every variant, the prediction and its KL")
 
 namespace attnscope::gui {
 

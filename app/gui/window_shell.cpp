@@ -136,6 +136,7 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
         GlTextureStore textures;
         LabOptions lo;
         lo.mode = Scheduler::Mode::Async;
+        lo.initial_tab = o.tab;
         Lab lab(std::move(scene), settings, textures, lo);
         lab.set_scene_path(o.scene_path);
         lab.init_style(scale);

@@ -20,6 +20,7 @@ struct WindowOptions {
     int profile_drag = 0;       // > 0: drag a key for N frames, print timings, exit
     std::string status;         // first status-bar message (e.g. why the last scene could not be restored)
     std::string screenshot;     // non-empty: once the maps are drawn, save the window there (as F12 does) and exit
+    std::string tab = "variants";  // the main tab shown first (view_registry.cpp ids)
 };
 
 // Whether a window can be opened; when not, `why` says what is missing (e.g. "DISPLAY is not set").
