@@ -306,5 +306,80 @@ TEST(ModelView, HAndNStepHeadAndLayer) {
     EXPECT_EQ(s.query().layer, 1);
 }
 
+TEST(ModelView, DraggingAQueryOnTheCanvasOverridesItAndThePredictionFollowsCore) {
+    testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
+    f.lab->ui().main_tab = "model";
+    f.frames(3);
+    ModelSession& s = model_view_session(f.lab->ui());
+    s.set_layer(1);
+    f.frames(1);
+    ASSERT_TRUE(s.wait(60000.0));
+    f.frames(2);
+    const auto before = s.latest();
+    ASSERT_TRUE(before && before->error.empty());
+    const PanelRecord* canvas = f.lab->layout().find("model.canvas");
+    ASSERT_TRUE(canvas && canvas->extra.contains("origin"));
+    const float ox = canvas->extra["origin"][0], oy = canvas->extra["origin"][1],
+                ppu = canvas->extra["pixels_per_unit"];
+    // Where the view draws each point: the plane of the shown probe, from its own Q and K.
+    const MatF& q = before->result.q;
+    const MatF& k = before->result.k;
+    const QkPlane plane = qk_plane(q, k);
+    const int n = static_cast<int>(q.rows());
+    auto px = [&](const MatF& m, int i) {
+        const Eigen::VectorXd v = m.row(i).transpose().cast<double>();
+        return ImVec2(ox + static_cast<float>(v.dot(plane.ex)) * ppu, oy - static_cast<float>(v.dot(plane.ey)) * ppu);
+    };
+    // The query farthest from every other point, so the press picks it and nothing else.
+    int pick = -1;
+    float best = 0;
+    for (int i = 0; i < n; ++i) {
+        float nearest = 1e9f;
+        const ImVec2 a = px(q, i);
+        for (int j = 0; j < n; ++j)
+            for (const MatF* m : {&q, &k}) {
+                if (m == &q && j == i) continue;
+                const ImVec2 b = px(*m, j);
+                nearest = std::min(nearest, (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
+            }
+        if (nearest > best) {
+            best = nearest;
+            pick = i;
+        }
+    }
+    ASSERT_GE(pick, 0);
+    const ImVec2 at = px(q, pick);
+    f.mouse(at, false);
+    f.frame();
+    f.mouse(at, true);
+    f.frame();
+    for (int step = 1; step <= 4; ++step) {
+        f.mouse(ImVec2(at.x + 10.0f * step, at.y - 5.0f * step), true);
+        f.frame();
+    }
+    f.mouse(ImVec2(at.x + 40.0f, at.y - 20.0f), false);
+    f.frames(2);
+    ASSERT_TRUE(s.query().override_qk.has_value());
+    const model::ProbeOverride& o = *s.query().override_qk;
+    EXPECT_EQ(o.token, pick);
+    EXPECT_TRUE(o.is_query);
+    const Eigen::VectorXd want = q.row(pick).transpose().cast<double>() + (40.0 / ppu) * plane.ex + (20.0 / ppu) * plane.ey;
+    EXPECT_LT((o.vec - want).norm(), 1e-4 * (1 + want.norm()));  // float positions and ppu: ~1e-6 relative
+    ASSERT_TRUE(s.wait(60000.0));
+    f.frames(1);
+    const auto after = s.latest();
+    ASSERT_TRUE(after && after->error.empty());
+    model::ProbeRequest rq;
+    rq.tokens = s.tokens();
+    rq.layer = 1;
+    rq.head = 0;
+    rq.variants.assign(all_variant_kinds().begin(), all_variant_kinds().end());
+    rq.override_qk = o;
+    expect_same_probe(after->result, direct_probe(s.path(), rq));
+    // The whole drag is one undo step, and Ctrl+Z in this tab takes it back.
+    f.key(keys::kZ, true);
+    EXPECT_FALSE(s.query().override_qk.has_value());
+}
+
 }  // namespace
 }  // namespace attnscope::gui
