@@ -1,5 +1,7 @@
 #include "app/gui/length_panel_state.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -82,6 +84,9 @@ std::shared_ptr<const LengthResults> LengthJob::results() const {
 }
 
 void LengthJob::run(std::vector<training::Checkpoint> cks, std::vector<std::pair<int, int>> plan, int samples) {
+    // Leave a core to the UI thread (and the window's software rasteriser): OpenMP's thread count is per thread, so
+    // this affects only this worker's evaluations.
+    omp_set_num_threads(std::max(1, omp_get_num_procs() - 1));
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<std::unique_ptr<model::Transformer<float>>> models(cks.size());
     std::vector<std::unique_ptr<tasks::Task>> tasks(cks.size());

@@ -108,7 +108,8 @@ void draw_controls(ViewContext& ctx, LengthTab& t, const LengthResults& r) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
     char buf[1024];
     std::snprintf(buf, sizeof buf, "%s", t.add_path.c_str());
-    const bool enter = ImGui::InputText("##add", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+    const bool enter =
+        ImGui::InputTextWithHint("##add", "path/to/model.safetensors", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
     t.add_path = buf;
     item_tooltip("A checkpoint from attnscope train or the Train view's Save (a .safetensors path)");
     ImGui::SameLine();
@@ -124,7 +125,7 @@ void draw_controls(ViewContext& ctx, LengthTab& t, const LengthResults& r) {
     }
     item_tooltip("Add the checkpoint to the list (checked first: a damaged file is refused with the reason)");
 
-    section("Lengths (multiples of each model's training length)");
+    section("Lengths (x training length)");
     for (int i = 0; i < 5; ++i) {
         if (i) ImGui::SameLine();
         char label[8];
@@ -175,8 +176,11 @@ void draw_controls(ViewContext& ctx, LengthTab& t, const LengthResults& r) {
     item_tooltip("Also write <name>_positions.csv: entropy and effective support per query position (as "
                  "--positions-csv)");
     ImGui::BeginDisabled(r.entries.empty());
-    if (ImGui::Button("Save plots as PNG")) ctx.ui.want_panel_png = "length.plots";
-    item_tooltip("The four plots as a PNG in the figures folder (Settings), as F12 saves the window");
+    // No tooltip in the frame of the click: the panel is captured from that frame, and the tooltip would be in it.
+    if (ImGui::Button("Save plots as PNG"))
+        ctx.ui.want_panel_png = "length.plots";
+    else
+        item_tooltip("The four plots as a PNG in the figures folder (Settings), as F12 saves the window");
     ImGui::EndDisabled();
 
     if (!t.error.empty()) {
@@ -207,7 +211,7 @@ void draw_controls(ViewContext& ctx, LengthTab& t, const LengthResults& r) {
         for (const LengthEntry& e : r.entries) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(e.row.model.c_str());
+            ImGui::TextUnformatted(std::filesystem::path(e.row.model).stem().string().c_str());
             ImGui::TableNextColumn();
             ImGui::Text("%d", e.row.length);
             ImGui::TableNextColumn();
@@ -282,7 +286,7 @@ void draw_plots(ViewContext& ctx, LengthTab& t, const LengthResults& r, ImVec2 a
         sup[u] = decimate_curve(sup[u], buckets);
         se.push_back({&ent[u], c, info.name, false, dashed});
         ss.push_back({&sup[u], c, info.name, false, dashed});
-        legend.emplace_back(c, info.name + (dashed ? " (dashed)" : ""));
+        legend.emplace_back(c, std::filesystem::path(info.name).stem().string() + (dashed ? " (dashed)" : ""));
         if (std::find(train_lens.begin(), train_lens.end(), info.train_len) == train_lens.end())
             train_lens.push_back(info.train_len);
     }

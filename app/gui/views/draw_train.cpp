@@ -99,7 +99,11 @@ void draw_setup(ViewContext& ctx, TrainTab& t) {
     item_tooltip("The synthetic task every variant trains on (same data, same seed, same test set)");
 
     section("Variants (up to 6)");
+    const float column = ImGui::GetContentRegionAvail().x / 3.0f;
+    int shown = 0;
     for (VariantKind k : trainable_variants()) {
+        if (shown % 3) ImGui::SameLine(column * static_cast<float>(shown % 3) + ImGui::GetStyle().WindowPadding.x);
+        ++shown;
         auto it = std::find(s.variants.begin(), s.variants.end(), k);
         bool on = it != s.variants.end();
         ImGui::PushStyleColor(ImGuiCol_CheckMark, ImGui::ColorConvertU32ToFloat4(variant_colour(k)));
@@ -111,8 +115,6 @@ void draw_setup(ViewContext& ctx, TrainTab& t) {
         item_tooltip((std::string(variant_title(k)) + ": trains a model whose every attention layer uses this score "
                                                       "function; its curves and maps use this colour")
                          .c_str());
-        if (k != trainable_variants().back() && ImGui::GetContentRegionAvail().x > ImGui::GetFontSize() * 6)
-            ImGui::SameLine();
     }
 
     section("Model");
@@ -146,8 +148,12 @@ void draw_setup(ViewContext& ctx, TrainTab& t) {
                       : "Train one model per ticked variant with the setup above");
     ImGui::SameLine();
     ImGui::BeginDisabled(!have);
-    if (ImGui::Button(t.state.running() ? "Pause" : "Resume")) t.state.run_all(!t.state.running());
-    item_tooltip("Pause or resume every run (Space)");
+    const bool finished = have && t.state.all_finished();
+    ImGui::BeginDisabled(finished);
+    if (ImGui::Button(finished ? "Done" : t.state.running() ? "Pause" : "Resume")) t.state.run_all(!t.state.running());
+    ImGui::EndDisabled();
+    item_tooltip(finished ? "Every run reached its last step: Reset or Restart to train again"
+                          : "Pause or resume every run (Space)");
     ImGui::SameLine();
     if (ImGui::Button("Step")) t.state.step_all();
     item_tooltip("One optimizer step of every run, then pause (N)");
