@@ -12,6 +12,7 @@
 #include "app/cli/asset_paths.hpp"
 #include "app/gui/length_panel_state.hpp"
 #include "app/gui/views/line_plot.hpp"
+#include "app/gui/views/train_length_tabs.hpp"
 #include "app/gui/views/widgets.hpp"
 #include "core/errors.hpp"
 
@@ -342,6 +343,8 @@ void draw_plots(ViewContext& ctx, LengthTab& t, const LengthResults& r, ImVec2 a
 }
 
 }  // namespace
+
+LengthJob& length_tab_job() { return tab().job; }
 
 void draw_length(ViewContext& ctx) {
     LengthTab& t = tab();

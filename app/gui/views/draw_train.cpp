@@ -17,6 +17,7 @@
 #include "app/gui/settings.hpp"
 #include "app/gui/train_panel_state.hpp"
 #include "app/gui/views/line_plot.hpp"
+#include "app/gui/views/train_length_tabs.hpp"
 #include "app/gui/views/widgets.hpp"
 #include "core/errors.hpp"
 #include "core/tasks/task.hpp"
@@ -34,6 +35,7 @@ struct TrainTab {
     std::string error;  // the last failed action (bad setup, unwritable folder); cleared by the next success
     int layer = 0, head = 0;
     std::unique_ptr<tasks::Task> task;  // of the running sessions: token strings of the probe
+    std::string task_for;               // the setup task `task` was made for
 };
 
 TrainTab& tab() {
@@ -46,7 +48,6 @@ constexpr int kKeySpace = 32, kKeyN = 78, kKeyR = 82;  // GLFW key codes (lab.hp
 void do_start(ViewContext& ctx, TrainTab& t) {
     try {
         t.state.start(t.setup);
-        t.task = tasks::make_task(t.setup.task);
         t.state.run_all(true);
         t.error.clear();
         t.layer = std::min(t.layer, t.setup.layers - 1);
@@ -305,6 +306,10 @@ void draw_query_strip(ViewContext& ctx, const char* id, const std::vector<double
 void draw_probe(ViewContext& ctx, TrainTab& t, float width) {
     const int k = t.state.size();
     const TrainSetup& s = t.state.setup();
+    if (!t.task || t.task_for != s.task) {
+        t.task = tasks::make_task(s.task);  // valid: the sessions were built from it
+        t.task_for = s.task;
+    }
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
     ImGui::SliderInt("layer", &t.layer, 0, s.layers - 1);
     item_tooltip("Which layer's attention the maps below show");
@@ -395,6 +400,9 @@ void draw_probe(ViewContext& ctx, TrainTab& t, float width) {
 }
 
 }  // namespace
+
+TrainPanelState& train_tab_sessions() { return tab().state; }
+TrainSetup& train_tab_setup() { return tab().setup; }
 
 void draw_train(ViewContext& ctx) {
     TrainTab& t = tab();
