@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "formats/params_json.hpp"  // columns' "params": the reader and writer case files use too
 #include "scene.hpp"
 
 namespace attnscope {
@@ -33,10 +34,5 @@ Scene load_scene_file(const std::string& path);
 // Writes atomically (core/formats/atomic_write.hpp: temp sibling, then rename): a failed save leaves the old file
 // intact. Throws InputError when the folder is not writable.
 void save_scene_file(const Scene& scene, const std::string& path);
-
-// The variant parameters of spec §8.2 as JSON (only those that apply to `kind` and differ from the defaults, plus
-// every one that is set explicitly) and back. Unknown keys go to / come from `extra`.
-nlohmann::json params_to_json(VariantKind kind, const VariantParams& p, const nlohmann::json& extra);
-VariantParams params_from_json(const nlohmann::json& j, const std::string& where, nlohmann::json& extra);
 
 }  // namespace attnscope
