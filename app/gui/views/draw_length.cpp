@@ -112,19 +112,32 @@ void draw_controls(ViewContext& ctx, LengthTab& t, const LengthResults& r) {
     const bool enter =
         ImGui::InputTextWithHint("##add", "path/to/model.safetensors", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
     t.add_path = buf;
-    item_tooltip("A checkpoint from attnscope train or the Train view's Save (a .safetensors path)");
+    item_tooltip("A checkpoint from attnscope train or the Train tab's Save (a .safetensors path), or a folder of them");
     ImGui::SameLine();
     if ((ImGui::Button("Add") || enter) && !t.add_path.empty()) {
         try {
-            (void)training::load_checkpoint(t.add_path);  // refuse a bad file now, with its message
-            t.models.push_back({t.add_path, true});
+            // A folder adds every checkpoint in it (e.g. the Train tab's save folder).
+            std::vector<std::string> files;
+            std::error_code ec;
+            if (std::filesystem::is_directory(t.add_path, ec)) {
+                for (const auto& e : std::filesystem::directory_iterator(t.add_path, ec))
+                    if (e.path().extension() == ".safetensors") files.push_back(e.path().string());
+                std::sort(files.begin(), files.end());
+                if (files.empty())
+                    throw InputError({t.add_path, "Add", "holds no .safetensors file", "name a checkpoint or a folder of them"});
+            } else {
+                files.push_back(t.add_path);
+            }
+            for (const auto& f : files) (void)training::load_checkpoint(f);  // refuse bad files now, with the reason
+            for (const auto& f : files) t.models.push_back({f, true});
             t.add_path.clear();
             t.error.clear();
         } catch (const std::exception& e) {
             t.error = e.what();
         }
     }
-    item_tooltip("Add the checkpoint to the list (checked first: a damaged file is refused with the reason)");
+    item_tooltip("Add the checkpoint, or every checkpoint in a folder, to the list (checked first: a damaged file "
+                 "is refused with the reason and nothing is added)");
 
     section("Lengths (x training length)");
     for (int i = 0; i < 5; ++i) {

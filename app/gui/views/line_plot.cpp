@@ -102,6 +102,7 @@ void draw_line_plot(ViewContext& ctx, const char* id, const std::string& panel, 
         dl->AddText(ImVec2(a0.x - ImGui::CalcTextSize(s.c_str()).x - th.px(4), y - fh * 0.5f), th.text_dim, s.c_str());
     }
     for (double v : axes.x_marks) {
+        if (v < r.x0 || v > r.x1) continue;  // off this plot (it would be drawn over the neighbour)
         const float x = fx(v);
         for (float y = a0.y; y < a1.y; y += th.px(6))
             dl->AddLine(ImVec2(x, y), ImVec2(x, std::min(y + th.px(3), a1.y)), th.text_dim);
@@ -120,7 +121,25 @@ void draw_line_plot(ViewContext& ctx, const char* id, const std::string& panel, 
         for (std::size_t i = 0; i < s.curve->x.size(); ++i)
             if (std::isfinite(s.curve->y[i])) pts.emplace_back(fx(s.curve->x[i]), fy(s.curve->y[i]));
         if (s.dashed) {
-            for (std::size_t i = 0; i + 1 < pts.size(); i += 2) dl->AddLine(pts[i], pts[i + 1], s.colour, th.px(1.5f));
+            // Dashes along the polyline, the pattern carried across vertices (a short segment is not skipped).
+            const float dash = th.px(6), gap = th.px(4);
+            float phase = 0;  // distance into the current dash + gap period
+            for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
+                const ImVec2 a = pts[i], b = pts[i + 1];
+                const float len = std::hypot(b.x - a.x, b.y - a.y);
+                float at = 0;
+                while (at < len) {
+                    const bool on = phase < dash;
+                    const float step = std::min(len - at, on ? dash - phase : dash + gap - phase);
+                    if (on) {
+                        const float t0 = at / len, t1 = (at + step) / len;
+                        dl->AddLine(ImVec2(a.x + (b.x - a.x) * t0, a.y + (b.y - a.y) * t0),
+                                    ImVec2(a.x + (b.x - a.x) * t1, a.y + (b.y - a.y) * t1), s.colour, th.px(1.5f));
+                    }
+                    at += step;
+                    phase = std::fmod(phase + step, dash + gap);
+                }
+            }
         } else if (pts.size() >= 2) {
             dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), s.colour, 0, th.px(1.8f));
         }
@@ -159,10 +178,14 @@ void draw_legend(const std::vector<std::pair<ImU32, std::string>>& items) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float fh = ImGui::GetFontSize();
     bool first = true;
+    float right = 0;  // right edge of the previous item
+    const float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     for (const auto& [colour, label] : items) {
-        if (!first) ImGui::SameLine(0, fh);
+        const float w = fh * 1.5f + ImGui::CalcTextSize(label.c_str()).x;
+        if (!first && right + fh + w <= limit) ImGui::SameLine(0, fh);  // else wrap to a new row
         first = false;
         const ImVec2 p = ImGui::GetCursorScreenPos();
+        right = p.x + w;
         ImGui::Dummy(ImVec2(fh * 1.2f, fh));
         dl->AddRectFilled(ImVec2(p.x, p.y + fh * 0.35f), ImVec2(p.x + fh, p.y + fh * 0.65f), colour);
         ImGui::SameLine(0, fh * 0.3f);
