@@ -90,6 +90,7 @@ struct UiState {
     std::uint64_t param_gesture = 0;     // the parameter widget being dragged (one undo step)
     std::uint64_t length_gesture = 0;  // the length slider being scrubbed
     std::uint64_t cell_gesture = 0;    // the table cell being dragged
+    std::map<std::string, std::string> param_drafts;  // "<column id>.tau_q": list text that does not parse yet
     int hovered_token = -1;              // from the canvas or the table: highlighted in the maps
 
     // Panels and windows.

@@ -1,8 +1,12 @@
 // draw_column_params.cpp — every parameter of spec §8.2 for one column, each with a tooltip saying what it does.
 //
 // Every change emits a SetColumn edit; a slider drag reuses one gesture id, so it is one undo step.
+#include <imgui.h>
+#include <imgui_stdlib.h>  // InputText on std::string (compiled into Debian's libimgui)
+
 #include <cmath>
 
+#include "app/gui/param_lists.hpp"
 #include "app/gui/views/widgets.hpp"
 
 namespace attnscope::gui {
@@ -76,23 +80,99 @@ class ParamEditor {
         after(changed, help);
     }
 
-    // A list given in the scene file (tau, tok, sel_Q): shown, clearable, not edited here.
-    template <class T>
-    void from_file(const char* label, std::optional<T>& x, const char* help) {
-        if (!x) return;
-        ImGui::TextDisabled("%s: set in the scene file", label);
-        item_tooltip(help);
-        ImGui::SameLine();
-        ImGui::PushID(label);
-        if (ImGui::SmallButton("clear")) {
-            x.reset();
-            m_ctx.ui.param_gesture = new_gesture_id();
-            m_changed = true;
+    // A list-valued parameter (tau_q, tok_q, w_tok_q, ..., sel_Q, sel_K) as editable text: "1, 0.5, 2", matrix rows
+    // separated by ';' or new lines. A text that parses and fits the scene is applied as it is typed (one undo
+    // step per typing session); one that does not stays as a draft with a red line naming the bad entry.
+    void list_field(ListParam which) {
+        const ListParamInfo& info = list_param_info(which);
+        const Scene& scene = m_ctx.scene;
+        const ListShape shape = list_shape(which, scene, m_col.params);
+        const std::optional<std::vector<double>> value = list_value(which, m_col.params);
+        auto& drafts = m_ctx.ui.param_drafts;
+        const std::string key = std::to_string(m_col.id) + "." + info.name;
+        ImGui::PushID(info.name);
+        const std::string help = std::string(info.help) + "\n\nType numbers separated by commas" +
+                                 (shape.matrix ? "; end each row with ';' or a new line." : ".") +
+                                 " Pasting a JSON list works too.";
+        if (!value && !drafts.count(key)) {
+            ImGui::TextUnformatted(info.name);
+            item_tooltip(help.c_str());
+            ImGui::SameLine();
+            if (ImGui::SmallButton("set")) set_list(which, fitted_list(which, scene, m_col.params), shape);
+            item_tooltip(shape.matrix ? "Starts a separate selection head from a copy of the attention vectors."
+                                      : "Starts from the values in effect now; then edit them.");
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s", info.summary);
+            ImGui::PopID();
+            return;
         }
+        constexpr std::size_t kMaxTextEntries = 4096;  // beyond this a text field is no way to edit numbers
+        if (value && value->size() > kMaxTextEntries && !drafts.count(key)) {
+            ImGui::TextDisabled("%s: %zu numbers (edit them in the scene file)", info.name, value->size());
+            item_tooltip(help.c_str());
+        } else {
+            auto draft = drafts.find(key);
+            std::string text = draft != drafts.end() ? draft->second : format_list(*value, shape.cols, shape.matrix);
+            bool changed;
+            if (shape.matrix) {
+                const float lines = static_cast<float>(std::clamp(shape.rows, 2, 6));
+                changed = ImGui::InputTextMultiline(info.name, &text,
+                                                    ImVec2(ImGui::GetFontSize() * 16, ImGui::GetTextLineHeight() * lines +
+                                                                                          ImGui::GetStyle().FramePadding.y * 2));
+            } else {
+                ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
+                changed = ImGui::InputText(info.name, &text);
+            }
+            after(false, help.c_str());  // the gesture starts when the field is activated; emission below
+            if (changed) {
+                ListEdit e = edit_list_from_text(scene, m_col, which, text);
+                if (e.column) {
+                    m_col = std::move(*e.column);
+                    m_changed = true;
+                    drafts.erase(key);
+                } else {
+                    drafts[key] = text;
+                }
+            }
+        }
+        const bool misfit =
+            value && value->size() != static_cast<std::size_t>(shape.rows) * static_cast<std::size_t>(shape.cols);
+        if (!drafts.count(key) && !misfit) ImGui::SameLine();  // nothing to report: "clear" beside the field
+        if (auto draft = drafts.find(key); draft != drafts.end()) {
+            const ListParse parsed = parse_list(draft->second, shape);
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(m_ctx.theme.error));
+            ImGui::TextWrapped("%s: %s (not applied)", info.name,
+                               parsed.values ? "fits now; edit it to apply" : parsed.error.c_str());
+            ImGui::PopStyleColor();
+            if (ImGui::SmallButton("revert")) drafts.erase(key);
+            item_tooltip("Drop the text typed here and show the value in effect.");
+            ImGui::SameLine();
+        } else if (misfit) {
+            // The scene changed under the list (a new length or d): the column shows validate's error meanwhile.
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(m_ctx.theme.error));
+            ImGui::TextWrapped("%s has %zu numbers, but needs %d: %s", info.name, value->size(), shape.rows * shape.cols,
+                               shape.cols_name.c_str());
+            ImGui::PopStyleColor();
+            if (ImGui::SmallButton("fit")) set_list(which, fitted_list(which, scene, m_col.params), shape);
+            item_tooltip("Cut the list to the new size, or pad it with entries that change nothing.");
+            ImGui::SameLine();
+        }
+        if (ImGui::SmallButton("clear")) {
+            drafts.erase(key);
+            if (value) set_list(which, std::nullopt, shape);
+        }
+        item_tooltip("Remove this list: the spec's default (the formula, or Q and K) applies again.");
         ImGui::PopID();
     }
 
   private:
+    // A button's change to a list: its own undo step.
+    void set_list(ListParam which, std::optional<std::vector<double>> values, const ListShape& shape) {
+        m_col = with_list(m_col, which, std::move(values), shape);
+        m_ctx.ui.param_gesture = new_gesture_id();
+        m_changed = true;
+    }
+
     ViewContext& m_ctx;
     SceneColumn m_col;
     bool m_changed = false;
@@ -112,7 +192,8 @@ constexpr std::array<std::pair<EaForm, const char*>, 2> kForms{
 void ssa_side(ParamEditor& e, SsaTemperatureParams& t, const char* side, int d) {
     section(side[0] == 'q' ? "query temperature \xCF\x84_q" : "value temperature \xCF\x84_v");
     ImGui::PushID(side);
-    e.from_file("tau", t.tau, "An explicit temperature per token: replaces the formula 1 + c\xC2\xB7ln p + tanh(u).");
+    e.list_field(side[0] == 'q' ? ListParam::TauQ : ListParam::TauV);
+    if (t.tau) ImGui::TextDisabled("(the explicit list replaces the formula below)");
     // Position coefficient c: pos_coef > beta > alpha (spec §2.3). Show the one in effect.
     int which = t.pos_coef ? 2 : t.beta ? 1 : 0;
     const char* names[] = {"alpha (paper: c = \xCF\x83(\xCE\xB1))",
@@ -146,9 +227,10 @@ void ssa_side(ParamEditor& e, SsaTemperatureParams& t, const char* side, int d) 
         if (a != t.alpha.value_or(0.0)) t.alpha = a;
     }
     ImGui::TextDisabled("c = %.4g", t.position_coefficient());
-    e.from_file("tok", t.tok, "Explicit token part u(i) of the temperature, one number per token.");
-    if (t.w_tok && static_cast<int>(t.w_tok->size()) <= 16) {
-        ImGui::TextDisabled("w_tok \xC2\xB7 x + b_tok (token-aware part)");
+    e.list_field(side[0] == 'q' ? ListParam::TokQ : ListParam::TokV);
+    e.list_field(side[0] == 'q' ? ListParam::WTokQ : ListParam::WTokV);
+    if (t.w_tok && static_cast<int>(t.w_tok->size()) == d && d <= 16) {
+        // Small heads also get one drag per weight: scrub a weight and watch the temperatures follow.
         for (std::size_t c = 0; c < t.w_tok->size(); ++c) {
             ImGui::PushID(static_cast<int>(c));
             if (c % 4) ImGui::SameLine();
@@ -158,17 +240,10 @@ void ssa_side(ParamEditor& e, SsaTemperatureParams& t, const char* side, int d) 
                     "vector).");
             ImGui::PopID();
         }
-    } else if (!t.tok) {
-        if (ImGui::SmallButton("add token-aware part")) {
-            t.w_tok = std::vector<double>(static_cast<std::size_t>(d), 0.0);
-            e.after(true, "");
-        }
-        item_tooltip(
-            "Adds u = w_tok \xC2\xB7 x + b_tok with w_tok = 0: the temperature then depends on the token's own "
-            "vector.");
     }
     e.number("b_tok", t.b_tok, 0.01f, -10, 10,
-             "b_tok: bias of the token-aware part u; tanh(u) is added to the temperature.");
+             "b_tok: bias of the token-aware part u = w_tok\xC2\xB7x + b_tok; tanh(u) is added to the temperature. "
+             "Used only with w_tok (tok, when set, gives u directly).");
     ImGui::PopID();
 }
 
@@ -227,8 +302,9 @@ void draw_column_params(ViewContext& ctx, const SceneColumn& column) {
                     "budget B: the KV buffer size. While it holds more than B tokens, the non-current, non-BOS token "
                     "with the largest F is evicted for good.");
             if (toggled || moved) p.budget = has_budget ? std::optional<std::int64_t>(budget) : std::nullopt;
-            e.from_file("sel_Q", p.sel_q, "A separate selection head's queries (n x d).");
-            e.from_file("sel_K", p.sel_k, "A separate selection head's keys (n x d).");
+            section("separate selection head");
+            e.list_field(ListParam::SelQ);
+            e.list_field(ListParam::SelK);
             break;
         }
         case K::VaExact:
