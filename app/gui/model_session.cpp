@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "app/cli/asset_paths.hpp"
 #include "core/errors.hpp"
@@ -130,16 +131,16 @@ model::ProbeOverride dragged_override(int token, bool is_query, const Eigen::Vec
 // =====================================================================================================================
 
 ModelSession::ModelSession(Mode mode) : m_mode(mode) {
-    if (m_mode == Mode::Async) m_thread = std::thread([this] { worker(); });
+    if (m_mode == Mode::Async) std::thread([shared = m_shared] { worker(shared); }).detach();
 }
 
 ModelSession::~ModelSession() {
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_stop = true;
+        std::lock_guard<std::mutex> lock(m_shared->mutex);
+        m_shared->stop = true;
+        m_shared->pending.reset();
     }
-    m_cv.notify_all();
-    if (m_thread.joinable()) m_thread.join();
+    m_shared->wake.notify_all();
 }
 
 bool ModelSession::open(const std::string& path) {
@@ -398,62 +399,63 @@ void ModelSession::update() {
     m_submitted_query = m_query;
     Job job{++m_submitted_id, m_model, m_query};
     if (m_mode == Mode::Sync) {
-        publish(run_job(job));
+        publish(*m_shared, run_job(job));
         return;
     }
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_pending = std::move(job);  // replaces an older queued request: stale work is dropped
+        std::lock_guard<std::mutex> lock(m_shared->mutex);
+        m_shared->pending = std::move(job);  // replaces an older queued request: stale work is dropped
     }
-    m_cv.notify_one();
+    m_shared->wake.notify_one();
 }
 
-void ModelSession::worker() {
+void ModelSession::worker(std::shared_ptr<Shared> shared) {
     for (;;) {
         Job job;
         {
-            std::unique_lock<std::mutex> lock(m_mutex);
-            m_cv.wait(lock, [this] { return m_stop || m_pending; });
-            if (m_stop) return;
-            job = std::move(*m_pending);
-            m_pending.reset();
-            m_running = true;
+            std::unique_lock<std::mutex> lock(shared->mutex);
+            shared->wake.wait(lock, [&] { return shared->stop || shared->pending; });
+            if (shared->stop) return;
+            job = std::move(*shared->pending);
+            shared->pending.reset();
+            shared->running = true;
         }
-        std::shared_ptr<const ModelProbe> p = run_job(job);
-        publish(std::move(p));
+        publish(*shared, run_job(job));
     }
 }
 
-void ModelSession::publish(std::shared_ptr<const ModelProbe> p) {
+void ModelSession::publish(Shared& shared, std::shared_ptr<const ModelProbe> p) {
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_last_ms = p->ms;
-        if (!m_latest || p->request_id > m_latest->request_id) m_latest = std::move(p);
-        m_running = false;
+        std::lock_guard<std::mutex> lock(shared.mutex);
+        shared.last_ms = p->ms;
+        if (!shared.latest || p->request_id > shared.latest->request_id) shared.latest = std::move(p);
+        shared.running = false;
     }
-    m_done_cv.notify_all();
+    shared.done.notify_all();
 }
 
 std::shared_ptr<const ModelProbe> ModelSession::latest() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_latest;
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    return m_shared->latest;
 }
 
 bool ModelSession::busy() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_pending.has_value() || m_running || (m_submitted_id > 0 && (!m_latest || m_latest->request_id < m_submitted_id));
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    const Shared& sh = *m_shared;
+    return sh.pending.has_value() || sh.running ||
+           (m_submitted_id > 0 && (!sh.latest || sh.latest->request_id < m_submitted_id));
 }
 
 bool ModelSession::wait(double timeout_ms) const {
-    std::unique_lock<std::mutex> lock(m_mutex);
+    std::unique_lock<std::mutex> lock(m_shared->mutex);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double, std::milli>(timeout_ms);
-    return m_done_cv.wait_until(lock, deadline,
-                                [this] { return m_latest && m_latest->request_id >= m_submitted_id; });
+    return m_shared->done.wait_until(
+        lock, deadline, [this] { return m_shared->latest && m_shared->latest->request_id >= m_submitted_id; });
 }
 
 double ModelSession::last_probe_ms() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_last_ms;
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    return m_shared->last_ms;
 }
 
 }  // namespace attnscope::gui

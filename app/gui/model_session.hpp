@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "app/gui/heatmap_image.hpp"
@@ -150,9 +149,20 @@ class ModelSession {
         std::optional<model::ProbeOverride> override_qk;
         int expected_next = -1;
     };
+    // What the worker thread shares with the session. The thread holds it by shared_ptr and is detached when the
+    // session ends, so closing the window never waits for a long probe (n = 1024 takes seconds); the probe finishes
+    // on its own copy of the job and the thread exits.
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable wake, done;
+        std::optional<Job> pending;
+        bool running = false, stop = false;
+        std::shared_ptr<const ModelProbe> latest;
+        double last_ms = 0.0;
+    };
     static std::shared_ptr<const ModelProbe> run_job(const Job& job);
-    void worker();
-    void publish(std::shared_ptr<const ModelProbe> p);
+    static void worker(std::shared_ptr<Shared> shared);
+    static void publish(Shared& shared, std::shared_ptr<const ModelProbe> p);
     void remember();
     void clamp_query();
 
@@ -167,14 +177,7 @@ class ModelSession {
     std::uint64_t m_gesture = 0;
     std::optional<ModelQuery> m_submitted_query;
     std::uint64_t m_submitted_id = 0;
-
-    mutable std::mutex m_mutex;
-    mutable std::condition_variable m_cv, m_done_cv;
-    std::optional<Job> m_pending;
-    bool m_running = false, m_stop = false;
-    std::shared_ptr<const ModelProbe> m_latest;
-    double m_last_ms = 0.0;
-    std::thread m_thread;  // last: started after everything above exists
+    std::shared_ptr<Shared> m_shared = std::make_shared<Shared>();
 };
 
 }  // namespace attnscope::gui

@@ -235,11 +235,20 @@ TEST(ModelSession, TheWorkerPublishesTheNewestRequestOnlyAndAgreesWithSync) {
 
 // ---- The view, through the lab without a window ------------------------------------------------------------------
 
+// Opens the Model tab and waits (without a time limit that a loaded CI machine could miss) for its first probe.
+ModelSession& open_model_tab(testing::LabFixture& f) {
+    f.lab->ui().main_tab = "model";
+    f.frames(2);
+    ModelSession& s = model_view_session(f.lab->ui());
+    EXPECT_TRUE(s.loaded()) << s.load_error();
+    EXPECT_TRUE(s.wait(120000.0));
+    f.frames(3);
+    return s;
+}
+
 TEST(ModelView, TheTabOpensTheDefaultModelAndDrawsEveryVariantsMap) {
     testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
-    f.lab->ui().main_tab = "model";
-    f.frames(4);
-    ASSERT_TRUE(f.lab->ui().model_view);
+    open_model_tab(f);
     const PanelRecord* own = f.lab->layout().find("model.own");
     ASSERT_TRUE(own && own->map);
     EXPECT_EQ(own->map->n, 64);  // the default model's training length
@@ -253,14 +262,11 @@ TEST(ModelView, TheTabOpensTheDefaultModelAndDrawsEveryVariantsMap) {
 
 TEST(ModelView, ClickingAMapRowReadsThePredictionThereAndEscGoesBack) {
     testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
-    f.lab->ui().main_tab = "model";
-    f.frames(4);
-    ModelSession& s = model_view_session(f.lab->ui());
-    ASSERT_TRUE(s.loaded());
+    ModelSession& s = open_model_tab(f);
     f.click(f.cell("model.own", 20, 3));
     f.frames(2);
     EXPECT_EQ(s.read_position(), 20);
-    ASSERT_TRUE(s.wait(60000.0));
+    ASSERT_TRUE(s.wait(120000.0));
     f.frames(1);
     const auto p = s.latest();
     ASSERT_TRUE(p && p->error.empty());
@@ -280,9 +286,7 @@ TEST(ModelView, ClickingAMapRowReadsThePredictionThereAndEscGoesBack) {
 
 TEST(ModelView, CtrlZInTheModelTabUndoesTheModelsEditNotTheScenes) {
     testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
-    f.lab->ui().main_tab = "model";
-    f.frames(3);
-    ModelSession& s = model_view_session(f.lab->ui());
+    ModelSession& s = open_model_tab(f);
     const std::uint64_t scene_revision = f.lab->scene().revision;
     const std::vector<int> before = s.tokens();
     f.key(71);  // G: a new sample
@@ -294,9 +298,7 @@ TEST(ModelView, CtrlZInTheModelTabUndoesTheModelsEditNotTheScenes) {
 
 TEST(ModelView, HAndNStepHeadAndLayer) {
     testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
-    f.lab->ui().main_tab = "model";
-    f.frames(3);
-    ModelSession& s = model_view_session(f.lab->ui());
+    ModelSession& s = open_model_tab(f);
     EXPECT_EQ(s.query().head, 0);
     f.key(72);  // H
     EXPECT_EQ(s.query().head, 1);
@@ -308,12 +310,10 @@ TEST(ModelView, HAndNStepHeadAndLayer) {
 
 TEST(ModelView, DraggingAQueryOnTheCanvasOverridesItAndThePredictionFollowsCore) {
     testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
-    f.lab->ui().main_tab = "model";
-    f.frames(3);
-    ModelSession& s = model_view_session(f.lab->ui());
+    ModelSession& s = open_model_tab(f);
     s.set_layer(1);
     f.frames(1);
-    ASSERT_TRUE(s.wait(60000.0));
+    ASSERT_TRUE(s.wait(120000.0));
     f.frames(2);
     const auto before = s.latest();
     ASSERT_TRUE(before && before->error.empty());
@@ -365,7 +365,7 @@ TEST(ModelView, DraggingAQueryOnTheCanvasOverridesItAndThePredictionFollowsCore)
     EXPECT_TRUE(o.is_query);
     const Eigen::VectorXd want = q.row(pick).transpose().cast<double>() + (40.0 / ppu) * plane.ex + (20.0 / ppu) * plane.ey;
     EXPECT_LT((o.vec - want).norm(), 1e-4 * (1 + want.norm()));  // float positions and ppu: ~1e-6 relative
-    ASSERT_TRUE(s.wait(60000.0));
+    ASSERT_TRUE(s.wait(120000.0));
     f.frames(1);
     const auto after = s.latest();
     ASSERT_TRUE(after && after->error.empty());

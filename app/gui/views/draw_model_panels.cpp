@@ -297,6 +297,65 @@ void draw_model_own_panel(ViewContext& ctx, ModelViewState& st, const ModelProbe
 // [SECTION] Variant grid
 // =====================================================================================================================
 
+namespace {
+
+// Below the cards, when there is room: every variant's KL from the model's own prediction on one log axis
+// (1e-4 .. 10 nats: below 1e-4 the top tokens never differ visibly, above 10 the prediction is another one).
+void kl_chart(ViewContext& ctx, const ModelSession& s, const ModelProbe& p, float width) {
+    const Theme& th = ctx.theme;
+    const int count = static_cast<int>(p.result.variants.size());
+    const float row_h = ImGui::GetTextLineHeight() + th.px(4);
+    const int per_col = (count + 1) / 2;  // two columns of bars
+    if (ImGui::GetContentRegionAvail().y < row_h * static_cast<float>(per_col + 3)) return;
+    ImGui::Spacing();
+    ImGui::TextDisabled("How far each variant moves the prediction: KL(model || variant), nats, log scale");
+    item_tooltip("The KL divergence of the swapped next-token distribution from the model's own, per variant. Bars "
+                 "start at 1e-4 nats; the text gives the swapped model's top token and its probability.");
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float col_w = width / 2;
+    const float label_w = th.px(84), bar_w = std::min(th.px(240), col_w - label_w - th.px(190));
+    if (bar_w < th.px(60)) return;
+    ImGui::PushFont(th.small);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    for (int i = 0; i < count; ++i) {
+        const model::VariantProbe& v = p.result.variants[static_cast<std::size_t>(i)];
+        const ImVec2 a(origin.x + col_w * static_cast<float>(i / per_col),
+                       origin.y + row_h * static_cast<float>(i % per_col));
+        dl->AddText(a, th.text_dim, std::string(variant_name(v.kind)).c_str());
+        const ImVec2 b0(a.x + label_w, a.y + th.px(2)), b1(b0.x + bar_w, a.y + row_h - th.px(3));
+        dl->AddRectFilled(b0, b1, th.strip_bg);
+        std::string text;
+        if (v.error.empty()) {
+            const double f = std::clamp((std::log10(std::max(v.kl_from_own, 1e-12)) + 4.0) / 5.0, 0.0, 1.0);
+            dl->AddRectFilled(b0, ImVec2(b0.x + bar_w * static_cast<float>(f), b1.y),
+                              v.kl_from_own > 0.1 ? th.error : th.strip_bar);
+            const int top = top_k(v.next_probs, 1).front();
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s   top \xE2\x80\x98%s\xE2\x80\x99 %.3f", fmt_value(v.kl_from_own, 3).c_str(),
+                          s.token_name(top).c_str(), static_cast<double>(v.next_probs(top)));
+            text = buf;
+        } else {
+            text = "refused (see its card)";
+        }
+        dl->AddText(ImVec2(b1.x + th.px(8), a.y), th.text_dim, text.c_str());
+    }
+    ImGui::Dummy(ImVec2(width, row_h * static_cast<float>(per_col)));
+    // Decade ticks under the bars.
+    const ImVec2 a = ImGui::GetCursorScreenPos();
+    for (int c = 0; c < 2 && c * per_col < count; ++c)
+    for (int d = -4; d <= 1; ++d) {
+        const float x = a.x + col_w * static_cast<float>(c) + label_w + bar_w * static_cast<float>(d + 4) / 5.0f;
+        char buf[16];
+        std::snprintf(buf, sizeof buf, d == 0 ? "1" : d == 1 ? "10" : "1e%d", d);
+        dl->AddLine(ImVec2(x, a.y - th.px(2)), ImVec2(x, a.y + th.px(2)), th.text_dim);
+        dl->AddText(ImVec2(x - ImGui::CalcTextSize(buf).x / 2, a.y + th.px(2)), th.text_dim, buf);
+    }
+    ImGui::Dummy(ImVec2(width, row_h));
+    ImGui::PopFont();
+}
+
+}  // namespace
+
 void draw_model_grid(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, float width, float height) {
     const Theme& th = ctx.theme;
     ModelSession& s = st.session;
@@ -385,6 +444,7 @@ void draw_model_grid(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, 
         ImGui::PopID();
         ImGui::EndGroup();
     }
+    kl_chart(ctx, s, p, width - th.px(12));
     ImGui::EndChild();
 }
 
