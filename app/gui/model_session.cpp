@@ -61,12 +61,12 @@ std::uint64_t next_image_key() {
     return ++counter;
 }
 
-std::shared_ptr<const HeatmapImage> weight_image(const MatF& w, const DisplaySpec& base) {
+std::shared_ptr<const HeatmapImage> weight_image(const MatF& w, const DisplaySpec& base, int px) {
     if (w.rows() == 0) return nullptr;
     const int n = static_cast<int>(w.rows());
     DisplaySpec spec = base;
-    // One texel per cell up to 768 tokens (exact cells); longer maps are max-pooled so spikes stay visible.
-    spec.px_w = spec.px_h = std::min(n, 768);
+    // One texel per cell while the panel has a pixel per cell; else max-pooled blocks (spikes stay visible).
+    spec.px_w = spec.px_h = std::min(n, px > 0 ? px : 768);
     spec.view = {};
     MapSource src;
     src.full = &w;
@@ -77,9 +77,14 @@ std::shared_ptr<const HeatmapImage> weight_image(const MatF& w, const DisplaySpe
 
 }  // namespace
 
+bool same_probe(const ModelQuery& a, const ModelQuery& b) {
+    return a.tokens == b.tokens && a.layer == b.layer && a.head == b.head && a.position == b.position &&
+           a.variants == b.variants && same_override(a.override_qk, b.override_qk);
+}
+
 bool ModelQuery::operator==(const ModelQuery& o) const {
-    return tokens == o.tokens && layer == o.layer && head == o.head && position == o.position &&
-           variants == o.variants && same_override(override_qk, o.override_qk) && display == o.display;
+    return same_probe(*this, o) && display == o.display && own_px == o.own_px && card_px == o.card_px &&
+           thumb_px == o.thumb_px;
 }
 
 model::ProbeRequest make_probe_request(const ModelQuery& q) {
@@ -306,6 +311,12 @@ void ModelSession::set_display(const DisplaySpec& display) {
     m_query.display = d;
 }
 
+void ModelSession::set_image_sizes(int own_px, int card_px, int thumb_px) {
+    m_query.own_px = std::max(own_px, 0);
+    m_query.card_px = std::max(card_px, 0);
+    m_query.thumb_px = std::max(thumb_px, 0);
+}
+
 void ModelSession::set_override(model::ProbeOverride o, std::uint64_t gesture) {
     if (o.token < 0 || o.token >= static_cast<int>(m_query.tokens.size())) return;
     begin_edit(gesture);
@@ -364,7 +375,7 @@ bool ModelSession::redo() {
 // [SECTION] Probes (worker)
 // =====================================================================================================================
 
-std::shared_ptr<const ModelProbe> ModelSession::run_job(const Job& job) {
+std::shared_ptr<const ModelProbe> ModelSession::run_job(const Job& job, Shared& shared) {
     const auto t0 = std::chrono::steady_clock::now();
     auto p = std::make_shared<ModelProbe>();
     p->request_id = job.id;
@@ -375,12 +386,20 @@ std::shared_ptr<const ModelProbe> ModelSession::run_job(const Job& job) {
     // barrier, which on a busy 2-core machine cost up to ~400 ms a probe (measured: n = 64, 15 ms with one thread).
     const int saved_threads = omp_get_max_threads();
     omp_set_num_threads(1);
+    bool reused = false;
     try {
-        p->result = model::probe(*job.model, make_probe_request(job.query));
-        p->own_image = weight_image(p->result.own_weights, job.query.display);
-        for (const MatF& w : p->result.all_heads) p->head_images.push_back(weight_image(w, job.query.display));
+        // Only the panels' sizes or colours changed (a resize, a colour map): reuse the numbers, redo the images.
+        reused = shared.computed && shared.computed->error.empty() && shared.computed_query &&
+                 shared.computed_model == job.model && same_probe(*shared.computed_query, job.query);
+        if (reused)
+            p->result = shared.computed->result;
+        else
+            p->result = model::probe(*job.model, make_probe_request(job.query));
+        const ModelQuery& q = job.query;
+        p->own_image = weight_image(p->result.own_weights, q.display, q.own_px);
+        for (const MatF& w : p->result.all_heads) p->head_images.push_back(weight_image(w, q.display, q.thumb_px));
         for (const model::VariantProbe& v : p->result.variants)
-            p->variant_images.push_back(v.error.empty() ? weight_image(v.weights, job.query.display) : nullptr);
+            p->variant_images.push_back(v.error.empty() ? weight_image(v.weights, q.display, q.card_px) : nullptr);
     } catch (const std::exception& e) {
         p->error = e.what();
         p->result = {};
@@ -390,6 +409,10 @@ std::shared_ptr<const ModelProbe> ModelSession::run_job(const Job& job) {
     }
     omp_set_num_threads(saved_threads);
     p->ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (reused) p->ms += shared.computed->ms;  // what the numbers cost, not only the new images
+    shared.computed_query = job.query;
+    shared.computed = p;
+    shared.computed_model = job.model;
     return p;
 }
 
@@ -399,7 +422,7 @@ void ModelSession::update() {
     m_submitted_query = m_query;
     Job job{++m_submitted_id, m_model, m_query};
     if (m_mode == Mode::Sync) {
-        publish(*m_shared, run_job(job));
+        publish(*m_shared, run_job(job, *m_shared));
         return;
     }
     {
@@ -420,7 +443,7 @@ void ModelSession::worker(std::shared_ptr<Shared> shared) {
             shared->pending.reset();
             shared->running = true;
         }
-        publish(*shared, run_job(job));
+        publish(*shared, run_job(job, *shared));
     }
 }
 

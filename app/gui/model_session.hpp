@@ -54,8 +54,13 @@ struct ModelQuery {
     std::vector<VariantKind> variants{all_variant_kinds().begin(), all_variant_kinds().end()};
     std::optional<model::ProbeOverride> override_qk;
     DisplaySpec display;  // colour map, scale and mask colours of the images (size and view are set per map)
+    // Pixel sizes of the panels (0: one texel per cell, up to 768): a map with more cells than its panel has pixels
+    // is max-pooled to the panel's size, so a single spike still shows (GL's minification would skip it).
+    int own_px = 0, card_px = 0, thumb_px = 0;
     bool operator==(const ModelQuery& o) const;
 };
+// Equal in everything the probe computes from (the images aside): a new panel size only rebuilds the images.
+bool same_probe(const ModelQuery& a, const ModelQuery& b);
 
 // A probe request as core/model/probe.hpp takes it.
 model::ProbeRequest make_probe_request(const ModelQuery& q);
@@ -116,6 +121,7 @@ class ModelSession {
     int read_position() const;        // the resolved position
     void set_variants(std::vector<VariantKind> variants);
     void set_display(const DisplaySpec& display);
+    void set_image_sizes(int own_px, int card_px, int thumb_px);
     // One undo step per gesture id (a drag sends one override per frame); 0: a step of its own.
     void set_override(model::ProbeOverride o, std::uint64_t gesture = 0);
     void clear_override();
@@ -159,8 +165,12 @@ class ModelSession {
         bool running = false, stop = false;
         std::shared_ptr<const ModelProbe> latest;
         double last_ms = 0.0;
+        // The last computed probe and its query (whoever runs jobs: the worker, or update() in Sync mode).
+        std::optional<ModelQuery> computed_query;
+        std::shared_ptr<const ModelProbe> computed;
+        std::shared_ptr<model::Transformer<float>> computed_model;  // held, so a new model never shares its address
     };
-    static std::shared_ptr<const ModelProbe> run_job(const Job& job);
+    static std::shared_ptr<const ModelProbe> run_job(const Job& job, Shared& shared);
     static void worker(std::shared_ptr<Shared> shared);
     static void publish(Shared& shared, std::shared_ptr<const ModelProbe> p);
     void remember();

@@ -144,6 +144,28 @@ TEST(ModelSession, DraggingAQueryOverridesItAndMovesThePredictionAsCoreSays) {
     EXPECT_FALSE(s.query().override_qk.has_value());
 }
 
+TEST(ModelSession, MapsWithMoreCellsThanPixelsArePooledToThePanelsSize) {
+    ModelSession s(ModelSession::Mode::Sync);
+    ASSERT_TRUE(s.open(model_path("passkey_dpa.safetensors")));
+    s.generate(100, 4);
+    s.set_image_sizes(0, 0, 0);
+    s.update();
+    const auto exact = s.latest();
+    ASSERT_TRUE(exact && exact->error.empty());
+    EXPECT_EQ(exact->variant_images.front()->width, 100);
+    EXPECT_TRUE(exact->variant_images.front()->exact);
+    s.set_image_sizes(80, 30, 10);  // a smaller window: the numbers stay, the images follow the panels
+    s.update();
+    const auto pooled = s.latest();
+    ASSERT_TRUE(pooled && pooled->error.empty());
+    EXPECT_GT(pooled->request_id, exact->request_id);
+    EXPECT_EQ(pooled->own_image->width, 80);
+    EXPECT_EQ(pooled->variant_images.front()->width, 30);
+    EXPECT_FALSE(pooled->variant_images.front()->exact);
+    EXPECT_EQ(pooled->head_images.front()->width, 10);
+    EXPECT_EQ(pooled->result.own_probs, exact->result.own_probs);
+}
+
 TEST(ModelSession, ThePlaneIsOrthonormalAndHoldsMoreOfQAndKThanAnyAxis) {
     const std::string path = model_path("induction_dpa.safetensors");
     ModelSession s(ModelSession::Mode::Sync);

@@ -273,6 +273,7 @@ void draw_model(ViewContext& ctx) {
     ImGui::Separator();
 
     s.set_display(base_display(ctx, nullptr));
+    s.set_image_sizes(st.own_px, st.card_px, st.thumb_px);
     s.update();
     // A cheap probe is shown in the same frame (as the lab does); the first one after opening waits longer so a
     // screenshot or a render never shows an empty view for a model that takes a moment.

@@ -243,12 +243,15 @@ void draw_model_own_panel(ViewContext& ctx, ModelViewState& st, const ModelProbe
     const float side = std::min(width - th.px(4), (height - th.px(230)) * 0.5f);
     ImGui::Text("Model's own \xC2\xB7 layer %d head %d", p.layer, p.head);
     item_tooltip("The trained model's attention of the chosen head on this sequence.");
-    const HeatmapHit hit =
-        model_map(ctx, st, "own_map", "model:own", p.own_image, n, std::max(side, th.px(60)), "model.own");
+    const float own_side = std::max(side, th.px(60));
+    const float fb = ImGui::GetIO().DisplayFramebufferScale.x;
+    st.own_px = static_cast<int>(own_side * fb);  // the next probe's image sizes (one frame behind, as in the lab)
+    const HeatmapHit hit = model_map(ctx, st, "own_map", "model:own", p.own_image, n, own_side, "model.own");
     map_tooltip(ctx, s, p, p.result.own_weights, hit);
     // The layer's other heads: small maps, click one to choose it.
     const int heads = static_cast<int>(p.head_images.size());
     const float thumb = std::min(th.px(56), (width - th.px(6) * static_cast<float>(heads)) / std::max(heads, 1));
+    st.thumb_px = static_cast<int>(thumb * fb);
     for (int h = 0; h < heads; ++h) {
         if (h > 0) ImGui::SameLine(0, th.px(6));
         const std::string slot = "model:head:" + std::to_string(h);
@@ -383,6 +386,7 @@ void draw_model_grid(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, 
         }
     }
     const float side = std::max(best_side, th.px(110));
+    st.card_px = static_cast<int>(side * ImGui::GetIO().DisplayFramebufferScale.x);
     for (int i = 0; i < count; ++i) {
         const model::VariantProbe& v = p.result.variants[static_cast<std::size_t>(i)];
         if (i % best_cols != 0) ImGui::SameLine(0, gap);
