@@ -157,7 +157,8 @@ bool ModelSession::open(const std::string& path) {
         training::Checkpoint ck = training::load_checkpoint(path);
         std::unique_ptr<tasks::Task> task = tasks::make_task(ck.task);
         if (task->vocab() != ck.vocab)
-            throw InputError(InputErrorInfo{path, "vocab", "the checkpoint's vocabulary differs from task " + ck.task + "'s",
+            throw InputError(InputErrorInfo{path, "vocab",
+                                            "the checkpoint's vocabulary differs from task " + ck.task + "'s",
                                             "retrain the model with this version of attnscope"});
         auto m = std::make_shared<model::Transformer<float>>(ck.config);
         m->params() = ck.params;
@@ -234,7 +235,8 @@ void ModelSession::generate(int n, std::uint64_t seed) {
     const tasks::Sample s = m_task->generate(rng, n);
     m_query.tokens.assign(s.tokens.begin(), s.tokens.begin() + n);
     // The next token is determined by the task only where the sample marks an answer.
-    m_expected_next = !s.answer.empty() && s.answer[static_cast<std::size_t>(n - 1)] ? s.tokens[static_cast<std::size_t>(n)] : -1;
+    m_expected_next =
+        !s.answer.empty() && s.answer[static_cast<std::size_t>(n - 1)] ? s.tokens[static_cast<std::size_t>(n)] : -1;
     m_query.override_qk.reset();
     m_input_error.clear();
     clamp_query();

@@ -40,10 +40,10 @@ struct ModelProbe {
     std::vector<int> tokens;
     int layer = 0, head = 0;
     model::ProbeResult result;
-    std::shared_ptr<const HeatmapImage> own_image;                  // the model's own map of the chosen head
-    std::vector<std::shared_ptr<const HeatmapImage>> head_images;   // the model's own map of every head of the layer
+    std::shared_ptr<const HeatmapImage> own_image;                    // the model's own map of the chosen head
+    std::vector<std::shared_ptr<const HeatmapImage>> head_images;     // the model's own map of every head of the layer
     std::vector<std::shared_ptr<const HeatmapImage>> variant_images;  // parallel to result.variants; null: error
-    double ms = 0.0;  // wall time of the probe and its images
+    double ms = 0.0;                                                  // wall time of the probe and its images
 };
 
 // What the view edits. Equality decides whether a new probe is needed.
@@ -100,8 +100,8 @@ class ModelSession {
 
     // ---- Sequence ----------------------------------------------------------------------------------------------
     const std::vector<int>& tokens() const { return m_query.tokens; }
-    std::string text() const;                    // the tokens as space-separated strings
-    std::string token_name(int id) const;        // vocabulary string, "<?>" outside
+    std::string text() const;              // the tokens as space-separated strings
+    std::string token_name(int id) const;  // vocabulary string, "<?>" outside
     // Space-separated token strings. False: input_error() names the unknown token, the sequence is unchanged.
     bool set_text(std::string_view text);
     const std::string& input_error() const { return m_input_error; }
@@ -115,8 +115,8 @@ class ModelSession {
 
     // ---- What is probed ----------------------------------------------------------------------------------------
     const ModelQuery& query() const { return m_query; }
-    void set_layer(int layer);  // clamped; clears an override (it belongs to the old layer's Q/K)
-    void set_head(int head);    // clamped; clears an override
+    void set_layer(int layer);        // clamped; clears an override (it belongs to the old layer's Q/K)
+    void set_head(int head);          // clamped; clears an override
     void set_position(int position);  // -1: last; clamped
     int read_position() const;        // the resolved position
     void set_variants(std::vector<VariantKind> variants);

@@ -27,7 +27,8 @@ struct Png {
     int w = 0, h = 0;
     std::vector<std::uint8_t> rgba;
     Rgb8 at(float x, float y) const {
-        const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4;
+        const std::size_t i =
+            (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 4;
         return {rgba[i], rgba[i + 1], rgba[i + 2]};
     }
 };
@@ -66,7 +67,8 @@ TEST(ModelRender, MapCellsShowTheWeightsCoreComputesForTheDefaultModel) {
     const json layout = json::parse(layout_in);
 
     // The truth: the checkpoint, the sequence and the probe, straight from core.
-    const training::Checkpoint ck = training::load_checkpoint(ATTNSCOPE_SOURCE_DIR "/assets/models/induction_dpa.safetensors");
+    const training::Checkpoint ck =
+        training::load_checkpoint(ATTNSCOPE_SOURCE_DIR "/assets/models/induction_dpa.safetensors");
     const auto task = tasks::make_task(ck.task);
     model::Rng rng(1);
     const tasks::Sample sample = task->generate(rng, ck.config.train_len);

@@ -1,17 +1,18 @@
 // model_session_test.cpp — the Model view's state without a window (app/gui/model_session.hpp), and the view itself
 // through the lab fixture (ImGui, no GL). Truth is computed independently: the checkpoint loaded again through
 // core/training, the sequence generated again through core/tasks, the probe run directly through core/model/probe.
+#include "app/gui/model_session.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "app/gui/model_session.hpp"
+#include "app/gui/views/draw_model.hpp"
 #include "core/model/probe.hpp"
 #include "core/tasks/task.hpp"
 #include "core/training/checkpoint.hpp"
-#include "app/gui/views/draw_model.hpp"
 #include "lab_fixture.hpp"
 
 namespace attnscope::gui {
@@ -385,7 +386,8 @@ TEST(ModelView, DraggingAQueryOnTheCanvasOverridesItAndThePredictionFollowsCore)
     const model::ProbeOverride& o = *s.query().override_qk;
     EXPECT_EQ(o.token, pick);
     EXPECT_TRUE(o.is_query);
-    const Eigen::VectorXd want = q.row(pick).transpose().cast<double>() + (40.0 / ppu) * plane.ex + (20.0 / ppu) * plane.ey;
+    const Eigen::VectorXd want =
+        q.row(pick).transpose().cast<double>() + (40.0 / ppu) * plane.ex + (20.0 / ppu) * plane.ey;
     EXPECT_LT((o.vec - want).norm(), 1e-4 * (1 + want.norm()));  // float positions and ppu: ~1e-6 relative
     ASSERT_TRUE(s.wait(120000.0));
     f.frames(1);
@@ -401,6 +403,35 @@ TEST(ModelView, DraggingAQueryOnTheCanvasOverridesItAndThePredictionFollowsCore)
     // The whole drag is one undo step, and Ctrl+Z in this tab takes it back.
     f.key(keys::kZ, true);
     EXPECT_FALSE(s.query().override_qk.has_value());
+}
+
+TEST(ModelView, SendingQKVToTheLabPutsTheHeadsVectorsInTheSceneAndUndoRestoresIt) {
+    testing::LabFixture f(make_default_scene(), ImVec2(1600, 900), false);
+    ModelSession& s = open_model_tab(f);
+    s.set_head(3);
+    f.frames(1);
+    ASSERT_TRUE(s.wait(120000.0));
+    f.frames(2);
+    const std::shared_ptr<const SceneTokens> old_tokens = f.lab->scene().tokens;
+    const PanelRecord* button = f.lab->layout().find("model.send_to_lab");
+    ASSERT_TRUE(button);
+    // Layout rectangles are in pixels; the fixture's framebuffer scale is 1.
+    f.click(ImVec2(button->rect.x + button->rect.z / 2, button->rect.y + button->rect.w / 2));
+    f.frames(2);
+    EXPECT_EQ(f.lab->ui().main_tab, "variants");
+    // The truth: layer 0, head 3 of the default model on the view's sequence, straight from core.
+    model::ProbeRequest rq;
+    rq.tokens = s.tokens();
+    rq.head = 3;
+    const model::ProbeResult truth = direct_probe(s.path(), rq);
+    const SceneTokens& t = *f.lab->scene().tokens;
+    ASSERT_EQ(t.n(), static_cast<int>(rq.tokens.size()));
+    EXPECT_LT((t.q - truth.q.cast<double>()).cwiseAbs().maxCoeff(), 1e-6);
+    EXPECT_LT((t.k - truth.k.cast<double>()).cwiseAbs().maxCoeff(), 1e-6);
+    EXPECT_LT((t.v - truth.v.cast<double>()).cwiseAbs().maxCoeff(), 1e-6);
+    EXPECT_EQ(t.labels.front(), s.token_name(rq.tokens.front()));
+    f.key(keys::kZ, true);  // in the Variants tab, Ctrl+Z is the scene's again
+    EXPECT_EQ(f.lab->scene().tokens, old_tokens);
 }
 
 }  // namespace

@@ -8,12 +8,13 @@
 // computed by ModelSession's worker (app/gui/model_session.hpp); this file only draws and forwards input.
 //
 // Index: [SECTION] Toolbar · Entry point. The panels (own head, canvas, variant grid) are in draw_model_panels.cpp.
+#include "app/gui/views/draw_model.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
-#include "app/gui/views/draw_model.hpp"
 #include "app/gui/views/widgets.hpp"
 
 namespace attnscope::gui {
@@ -67,19 +68,20 @@ void checkpoint_row(ViewContext& ctx, ModelViewState& st) {
     ImGui::SetNextItemWidth(ctx.theme.px(300));
     const bool enter = ImGui::InputTextWithHint("##path", "path/to/model.safetensors", st.path_buf.data(),
                                                 st.path_buf.size(), ImGuiInputTextFlags_EnterReturnsTrue);
-    item_tooltip("Any checkpoint written by `attnscope train`. Enter opens it. A damaged file is refused with the "
-                 "loader's message and the current model stays.");
+    item_tooltip(
+        "Any checkpoint written by `attnscope train`. Enter opens it. A damaged file is refused with the "
+        "loader's message and the current model stays.");
     ImGui::SameLine();
     if (ImGui::Button("Open") || enter) open_model(ctx, st, st.path_buf.c_str());
     item_tooltip("Open the checkpoint at the path (Enter in the field does the same).");
     if (s.loaded()) {
         const model::ModelConfig& c = s.config();
         ImGui::SameLine();
-        ImGui::TextDisabled("task %s \xC2\xB7 trained with %s \xC2\xB7 %d layers \xC3\x97 %d heads \xC2\xB7 d %d \xC2\xB7 %s "
-                            "\xC2\xB7 length %d \xC2\xB7 %d steps",
-                            s.checkpoint().task.c_str(), std::string(variant_name(c.variant)).c_str(), c.n_layers,
-                            c.n_heads, c.d_model, std::string(model::position_kind_name(c.positions)).c_str(),
-                            c.train_len, s.checkpoint().step);
+        ImGui::TextDisabled(
+            "task %s \xC2\xB7 trained with %s \xC2\xB7 %d layers \xC3\x97 %d heads \xC2\xB7 d %d \xC2\xB7 %s "
+            "\xC2\xB7 length %d \xC2\xB7 %d steps",
+            s.checkpoint().task.c_str(), std::string(variant_name(c.variant)).c_str(), c.n_layers, c.n_heads, c.d_model,
+            std::string(model::position_kind_name(c.positions)).c_str(), c.train_len, s.checkpoint().step);
     }
     if (!s.load_error().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, theme_colour(ctx.theme.error));
@@ -104,11 +106,12 @@ void sequence_row(ViewContext& ctx, ModelViewState& st) {
     ImGui::SameLine();
     const float right = th.px(470);
     ImGui::SetNextItemWidth(std::max(th.px(160), ImGui::GetContentRegionAvail().x - right));
-    const bool enter = ImGui::InputText("##tokens", st.text_buf.data(), st.text_buf.size(),
-                                        ImGuiInputTextFlags_EnterReturnsTrue);
-    item_tooltip("The sequence, as space-separated tokens of the model's task. Edit and press Enter (or Apply). "
-                 "The prediction shown is for the token after the read position (the last one unless a map row is "
-                 "clicked).");
+    const bool enter =
+        ImGui::InputText("##tokens", st.text_buf.data(), st.text_buf.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+    item_tooltip(
+        "The sequence, as space-separated tokens of the model's task. Edit and press Enter (or Apply). "
+        "The prediction shown is for the token after the read position (the last one unless a map row is "
+        "clicked).");
     ImGui::SameLine();
     if (ImGui::Button("Apply") || enter) {
         if (s.set_text(st.text_buf.c_str())) st.text_tokens = s.tokens();
@@ -124,8 +127,9 @@ void sequence_row(ViewContext& ctx, ModelViewState& st) {
                      ImGuiSliderFlags_AlwaysClamp);
     // Asked before the tooltip: a tooltip window replaces ImGui's "last item".
     if (ImGui::IsItemDeactivatedAfterEdit()) s.generate(st.gen_length, static_cast<std::uint64_t>(st.gen_seed));
-    item_tooltip("Length of generated sequences (up to 16x the training length; past the training length shows "
-                 "how each variant extrapolates).");
+    item_tooltip(
+        "Length of generated sequences (up to 16x the training length; past the training length shows "
+        "how each variant extrapolates).");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(th.px(70));
     if (ImGui::InputInt("##seed", &st.gen_seed, 0, 0)) {
@@ -196,7 +200,9 @@ void probe_row(ViewContext& ctx, ModelViewState& st, const ModelProbe* p) {
     item_tooltip("Put the dragged query or key back to the model's own vector (R).");
     ImGui::SameLine();
     ImGui::BeginDisabled(!p || !p->error.empty() || p->result.q.rows() == 0);
-    if (ImGui::Button("Send Q, K, V to the lab") && p) {
+    const bool send = ImGui::Button("Send Q, K, V to the lab");
+    ctx.layout.panel("model.send_to_lab", ImGui::GetItemRectMin(), ImGui::GetItemRectMax());  // tests click it
+    if (send && p) {
         auto t = std::make_shared<SceneTokens>();
         t->q = p->result.q.cast<double>();
         t->k = p->result.k.cast<double>();
@@ -207,9 +213,10 @@ void probe_row(ViewContext& ctx, ModelViewState& st, const ModelProbe* p) {
         ctx.ui.main_tab = "variants";
     }
     ImGui::EndDisabled();
-    item_tooltip("Copy this head's Q, K, V (after RoPE, with the override) into the lab's scene, so the Variants, "
-                 "Difference and Numerics tabs (strips, parameters, exports) work on them. Undo there restores the "
-                 "previous scene.");
+    item_tooltip(
+        "Copy this head's Q, K, V (after RoPE, with the override) into the lab's scene, so the Variants, "
+        "Difference and Numerics tabs (strips, parameters, exports) work on them. Undo there restores the "
+        "previous scene.");
     ImGui::SameLine();
     const int pos = s.read_position();
     if (pos >= 0 && pos < static_cast<int>(s.tokens().size()))
@@ -262,8 +269,9 @@ void draw_model(ViewContext& ctx) {
     checkpoint_row(ctx, st);
     if (!s.loaded()) {
         ImGui::Spacing();
-        ImGui::TextWrapped("No model is open. Pick a shipped checkpoint above, or type the path of one made by "
-                           "`attnscope train --out M.safetensors` and press Enter.");
+        ImGui::TextWrapped(
+            "No model is open. Pick a shipped checkpoint above, or type the path of one made by "
+            "`attnscope train --out M.safetensors` and press Enter.");
         return;
     }
     shortcuts(ctx, st);
@@ -296,9 +304,10 @@ void draw_model(ViewContext& ctx) {
     draw_model_own_panel(ctx, st, *p, left_w, avail.y - status_h);
     ImGui::SameLine(0, th.px(12));
     draw_model_grid(ctx, st, *p, avail.x - left_w - th.px(12), avail.y - status_h);
-    ImGui::TextDisabled("%d tokens \xC2\xB7 probe %.1f ms%s \xC2\xB7 click a map row: read the prediction there \xC2\xB7 "
-                        "G: new sample \xC2\xB7 H / N: next head / layer \xC2\xB7 R: reset override",
-                        static_cast<int>(p->tokens.size()), p->ms, s.busy() ? " \xC2\xB7 computing\xE2\x80\xA6" : "");
+    ImGui::TextDisabled(
+        "%d tokens \xC2\xB7 probe %.1f ms%s \xC2\xB7 click a map row: read the prediction there \xC2\xB7 "
+        "G: new sample \xC2\xB7 H / N: next head / layer \xC2\xB7 R: reset override",
+        static_cast<int>(p->tokens.size()), p->ms, s.busy() ? " \xC2\xB7 computing\xE2\x80\xA6" : "");
 }
 
 }  // namespace attnscope::gui

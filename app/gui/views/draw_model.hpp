@@ -24,7 +24,7 @@ struct ModelViewState {
     int gen_length = 64;
     int gen_seed = 1;
     int own_px = 0, card_px = 0, thumb_px = 0;  // the maps' sizes last frame, in pixels (the images' sizes)
-    MapViewport viewport;  // zoom of the view's maps (the lab's own viewport belongs to its scene)
+    MapViewport viewport;                       // zoom of the view's maps (the lab's own viewport belongs to its scene)
     // Drag on the canvas.
     bool dragging = false;
     int drag_token = -1;

@@ -78,7 +78,8 @@ HeatmapHit model_map(ViewContext& ctx, ModelViewState& st, const char* id, const
 void map_tooltip(ViewContext& ctx, const ModelSession& s, const ModelProbe& p, const MatF& w, const HeatmapHit& hit) {
     if (!hit.hovered || hit.row < 0 || hit.row >= w.rows() || hit.col < 0 || hit.col >= w.cols()) return;
     const auto tok = [&](int i) {
-        return std::to_string(i) + " \xE2\x80\x98" + s.token_name(p.tokens[static_cast<std::size_t>(i)]) + "\xE2\x80\x99";
+        return std::to_string(i) + " \xE2\x80\x98" + s.token_name(p.tokens[static_cast<std::size_t>(i)]) +
+               "\xE2\x80\x99";
     };
     ImGui::BeginTooltip();
     ImGui::Text("query %s, key %s", tok(hit.row).c_str(), tok(hit.col).c_str());
@@ -167,7 +168,8 @@ void qk_canvas(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, float 
         for (int i = 0; i < n; ++i) {
             const ImVec2 pt = to_px(x.row(i).transpose().cast<double>());
             const bool over = ov && ov->token == i && ov->is_query == is_query;
-            const bool hot = ctx.ui.hovered_token == i || (st.dragging && st.drag_token == i && st.drag_query == is_query);
+            const bool hot =
+                ctx.ui.hovered_token == i || (st.dragging && st.drag_token == i && st.drag_query == is_query);
             if (is_query)
                 dl->AddCircleFilled(pt, hot ? r * 1.6f : r, col);
             else
@@ -266,8 +268,9 @@ void draw_model_own_panel(ViewContext& ctx, ModelViewState& st, const ModelProbe
             dl->AddImage(tex, a, ImVec2(a.x + thumb, a.y + thumb));
         else
             dl->AddRectFilled(a, ImVec2(a.x + thumb, a.y + thumb), th.map_bg);
-        dl->AddRect(a, ImVec2(a.x + thumb, a.y + thumb), h == p.head ? th.lock_outline : ImGui::GetColorU32(ImGuiCol_Border),
-                    0.0f, 0, h == p.head ? 2.0f : 1.0f);
+        dl->AddRect(a, ImVec2(a.x + thumb, a.y + thumb),
+                    h == p.head ? th.lock_outline : ImGui::GetColorU32(ImGuiCol_Border), 0.0f, 0,
+                    h == p.head ? 2.0f : 1.0f);
         char label[32];
         std::snprintf(label, sizeof label, "%d", h);
         dl->AddText(ImVec2(a.x + th.px(3), a.y + th.px(1)), IM_COL32(255, 255, 255, 220), label);
@@ -289,8 +292,9 @@ void draw_model_own_panel(ViewContext& ctx, ModelViewState& st, const ModelProbe
     probability_bars(ctx, s, p.result.own_probs, 4, width - th.px(8), expected);
     ImGui::Spacing();
     ImGui::Text("Queries and keys \xC2\xB7 head %d", p.head);
-    item_tooltip("This head's queries (dots) and keys (squares) after RoPE, projected on the plane that holds most "
-                 "of them. Drag one to override it in every pass; the maps and predictions follow.");
+    item_tooltip(
+        "This head's queries (dots) and keys (squares) after RoPE, projected on the plane that holds most "
+        "of them. Drag one to override it in every pass; the maps and predictions follow.");
     const float canvas = std::min(width - th.px(4), ImGui::GetContentRegionAvail().y - th.px(24));
     if (canvas > th.px(60)) qk_canvas(ctx, st, p, canvas);
     ImGui::EndChild();
@@ -312,8 +316,9 @@ void kl_chart(ViewContext& ctx, const ModelSession& s, const ModelProbe& p, floa
     if (ImGui::GetContentRegionAvail().y < row_h * static_cast<float>(per_col + 3)) return;
     ImGui::Spacing();
     ImGui::TextDisabled("How far each variant moves the prediction: KL(model || variant), nats, log scale");
-    item_tooltip("The KL divergence of the swapped next-token distribution from the model's own, per variant. Bars "
-                 "start at 1e-4 nats; the text gives the swapped model's top token and its probability.");
+    item_tooltip(
+        "The KL divergence of the swapped next-token distribution from the model's own, per variant. Bars "
+        "start at 1e-4 nats; the text gives the swapped model's top token and its probability.");
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float col_w = width / 2;
     const float label_w = th.px(84), bar_w = std::min(th.px(240), col_w - label_w - th.px(190));
@@ -334,8 +339,9 @@ void kl_chart(ViewContext& ctx, const ModelSession& s, const ModelProbe& p, floa
                               v.kl_from_own > 0.1 ? th.error : th.strip_bar);
             const int top = top_k(v.next_probs, 1).front();
             char buf[96];
-            std::snprintf(buf, sizeof buf, "%s   top \xE2\x80\x98%s\xE2\x80\x99 %.3f", fmt_value(v.kl_from_own, 3).c_str(),
-                          s.token_name(top).c_str(), static_cast<double>(v.next_probs(top)));
+            std::snprintf(buf, sizeof buf, "%s   top \xE2\x80\x98%s\xE2\x80\x99 %.3f",
+                          fmt_value(v.kl_from_own, 3).c_str(), s.token_name(top).c_str(),
+                          static_cast<double>(v.next_probs(top)));
             text = buf;
         } else {
             text = "refused (see its card)";
@@ -346,13 +352,13 @@ void kl_chart(ViewContext& ctx, const ModelSession& s, const ModelProbe& p, floa
     // Decade ticks under the bars.
     const ImVec2 a = ImGui::GetCursorScreenPos();
     for (int c = 0; c < 2 && c * per_col < count; ++c)
-    for (int d = -4; d <= 1; ++d) {
-        const float x = a.x + col_w * static_cast<float>(c) + label_w + bar_w * static_cast<float>(d + 4) / 5.0f;
-        char buf[16];
-        std::snprintf(buf, sizeof buf, d == 0 ? "1" : d == 1 ? "10" : "1e%d", d);
-        dl->AddLine(ImVec2(x, a.y - th.px(2)), ImVec2(x, a.y + th.px(2)), th.text_dim);
-        dl->AddText(ImVec2(x - ImGui::CalcTextSize(buf).x / 2, a.y + th.px(2)), th.text_dim, buf);
-    }
+        for (int d = -4; d <= 1; ++d) {
+            const float x = a.x + col_w * static_cast<float>(c) + label_w + bar_w * static_cast<float>(d + 4) / 5.0f;
+            char buf[16];
+            std::snprintf(buf, sizeof buf, d == 0 ? "1" : d == 1 ? "10" : "1e%d", d);
+            dl->AddLine(ImVec2(x, a.y - th.px(2)), ImVec2(x, a.y + th.px(2)), th.text_dim);
+            dl->AddText(ImVec2(x - ImGui::CalcTextSize(buf).x / 2, a.y + th.px(2)), th.text_dim, buf);
+        }
     ImGui::Dummy(ImVec2(width, row_h));
     ImGui::PopFont();
 }
@@ -402,7 +408,8 @@ void draw_model_grid(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, 
             char kl[48];
             std::snprintf(kl, sizeof kl, "KL %s", fmt_value(v.kl_from_own, 3).c_str());
             kl_w = ImGui::CalcTextSize(kl).x;
-            dl->AddText(ImVec2(title_pos.x + side - kl_w, title_pos.y), v.kl_from_own > 0.1 ? th.error : th.text_dim, kl);
+            dl->AddText(ImVec2(title_pos.x + side - kl_w, title_pos.y), v.kl_from_own > 0.1 ? th.error : th.text_dim,
+                        kl);
         }
         const std::string title = std::string(variant_title(v.kind));
         dl->PushClipRect(title_pos, ImVec2(title_pos.x + side - kl_w - th.px(8), title_pos.y + line_h), true);
