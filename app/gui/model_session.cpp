@@ -347,11 +347,12 @@ void ModelSession::begin_edit(std::uint64_t gesture) {
     if (!m_query.tokens.empty()) remember();
 }
 
-bool ModelSession::undo() {
-    if (m_undo.empty()) return false;
-    m_redo.push_back({m_query.tokens, m_query.override_qk, m_expected_next});
-    Snapshot s = std::move(m_undo.back());
-    m_undo.pop_back();
+// Moves the current state onto `to` and the newest state of `from` into the session (undo: from = undo, to = redo).
+bool ModelSession::step(std::vector<Snapshot>& from, std::vector<Snapshot>& to) {
+    if (from.empty()) return false;
+    to.push_back({m_query.tokens, m_query.override_qk, m_expected_next});
+    Snapshot s = std::move(from.back());
+    from.pop_back();
     m_query.tokens = std::move(s.tokens);
     m_query.override_qk = std::move(s.override_qk);
     m_expected_next = s.expected_next;
@@ -360,18 +361,8 @@ bool ModelSession::undo() {
     return true;
 }
 
-bool ModelSession::redo() {
-    if (m_redo.empty()) return false;
-    m_undo.push_back({m_query.tokens, m_query.override_qk, m_expected_next});
-    Snapshot s = std::move(m_redo.back());
-    m_redo.pop_back();
-    m_query.tokens = std::move(s.tokens);
-    m_query.override_qk = std::move(s.override_qk);
-    m_expected_next = s.expected_next;
-    m_gesture = 0;
-    clamp_query();
-    return true;
-}
+bool ModelSession::undo() { return step(m_undo, m_redo); }
+bool ModelSession::redo() { return step(m_redo, m_undo); }
 
 // =====================================================================================================================
 // [SECTION] Probes (worker)

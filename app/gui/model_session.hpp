@@ -174,6 +174,7 @@ class ModelSession {
     static void worker(std::shared_ptr<Shared> shared);
     static void publish(Shared& shared, std::shared_ptr<const ModelProbe> p);
     void remember();
+    bool step(std::vector<Snapshot>& from, std::vector<Snapshot>& to);
     void clamp_query();
 
     Mode m_mode;
