@@ -41,7 +41,7 @@ std::int64_t integer(const json& j, const std::string& path, std::int64_t lo, st
         throw InputError(path, "is " + j.dump() + ", not an integer", "write a whole number such as 2");
     // Compare as doubles before converting: a double beyond the int64 range converts with undefined behaviour.
     if (v < static_cast<double>(lo) || v > static_cast<double>(hi))
-        throw InputError(path, "is " + j.dump() + ", outside the range this parameter can take",
+        throw InputError(path, "is " + j.dump() + ", outside the allowed range",
                          range_hint.empty()
                              ? "give a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)
                              : range_hint);

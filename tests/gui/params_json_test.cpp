@@ -62,10 +62,10 @@ struct Bad {
 TEST(ParamsJson, CaseAndSceneRefuseTheSameMistakesWithTheSameMessage) {
     const std::vector<Bad> bad = {
         {"dpa", {{"scale", "big"}}, "scale", "expected a number, got a string"},
-        {"va_oblivious", {{"r", 0}}, "r", "is 0, outside the range this parameter can take"},
+        {"va_oblivious", {{"r", 0}}, "r", "is 0, outside the allowed range"},
         {"va_oblivious", {{"r", 2.5}}, "r", "is 2.5, not an integer"},
-        {"va_aware", {{"r", 99999999999LL}}, "r", "is 99999999999, outside the range this parameter can take"},
-        {"selective", {{"budget", -3}}, "budget", "is -3, outside the range this parameter can take"},
+        {"va_aware", {{"r", 99999999999LL}}, "r", "is 99999999999, outside the allowed range"},
+        {"selective", {{"budget", -3}}, "budget", "is -3, outside the allowed range"},
         {"selective", {{"protect_bos", 1}}, "protect_bos", "expected true or false, got a number"},
         {"ssa", {{"tau_q", {1.0, "x", 1.0}}}, "tau_q[1]", "expected a number, got a string"},
         {"ssa", {{"w_tok_v", 0.5}}, "w_tok_v", "expected a list of numbers, got a number"},
@@ -73,8 +73,8 @@ TEST(ParamsJson, CaseAndSceneRefuseTheSameMistakesWithTheSameMessage) {
         {"selective", {{"sel_K", {{1.0}, {2.0, 3.0}, {1.0}}}}, "sel_K[1]", "has 2 numbers, but params.sel_K[0] has 1"},
         {"va_exact", {{"kernel", "gauss"}}, "kernel", "is \"gauss\", which is not known"},
         {"ea", {{"form", 3}}, "form", "expected a string, got a number"},
-        {"lssar", {{"offset_free_rows", -1}}, "offset_free_rows", "is -1, outside the range this parameter can take"},
-        {"dpa", {{"metrics_k", 0}}, "metrics_k", "is 0, outside the range this parameter can take"},
+        {"lssar", {{"offset_free_rows", -1}}, "offset_free_rows", "is -1, outside the allowed range"},
+        {"dpa", {{"metrics_k", 0}}, "metrics_k", "is 0, outside the allowed range"},
         {"lssa", {{"eps", nullptr}}, "eps", "expected a number, got null"},
     };
     for (const Bad& b : bad) {
