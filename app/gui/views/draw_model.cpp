@@ -223,6 +223,12 @@ void probe_row(ViewContext& ctx, ModelViewState& st, const ModelProbe* p) {
         ImGui::TextDisabled("prediction after token %d \xE2\x80\x98%s\xE2\x80\x99%s", pos,
                             s.token_name(s.tokens()[static_cast<std::size_t>(pos)]).c_str(),
                             s.query().position < 0 ? " (the last)" : "  (Esc: back to the last)");
+    if (s.busy()) {  // a long sequence takes a while: the maps below are the previous probe's until then
+        ImGui::SameLine();
+        ImGui::TextColored(theme_colour(ctx.theme.accent), "computing\xE2\x80\xA6");
+        item_tooltip("The probe runs off the UI thread; the maps and predictions shown are the previous ones until "
+                     "it finishes (about a second at 512 tokens).");
+    }
 }
 
 // =====================================================================================================================
