@@ -40,7 +40,10 @@ struct BenchOptions {
     std::string backend = "cpu";
     std::string json;
     int runs = 30;
+    std::vector<std::string> workloads;  // empty: all
 };
+
+const std::vector<std::string> kWorkloads = {"map", "variant", "naive", "frame", "incremental"};
 
 struct Stats {
     double median = 0, p99 = 0;
@@ -119,11 +122,14 @@ public:
     Bench(const BenchOptions& o, AttentionBackend& b) : m_o(o), m_b(b) {}
 
     void run_all() {
-        map();
-        variant();
-        naive();
-        frame();
-        incremental();
+        auto wanted = [&](const char* w) {
+            return m_o.workloads.empty() || std::find(m_o.workloads.begin(), m_o.workloads.end(), w) != m_o.workloads.end();
+        };
+        if (wanted("map")) map();
+        if (wanted("variant")) variant();
+        if (wanted("naive")) naive();
+        if (wanted("frame")) frame();
+        if (wanted("incremental")) incremental();
     }
     const std::vector<Row>& rows() const { return m_rows; }
 
@@ -387,6 +393,9 @@ void add_bench_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--backend", opts->backend, "Backend to time: cpu or cuda")->capture_default_str();
     sub->add_option("--json", opts->json, "Also write the results as JSON (schema attnscope-bench/1)");
     sub->add_option("--runs", opts->runs, "Timed runs per workload after warm-up (>= 30)")->capture_default_str();
+    sub->add_option("--workload", opts->workloads, "Only these workloads (repeatable): map, variant, naive, frame, incremental")
+        ->check(CLI::IsMember(kWorkloads))
+        ->delimiter(',');
     commands.push_back({sub, [opts] { return run_bench(*opts); }});
 }
 
