@@ -149,12 +149,10 @@ TEST(ParamLists, TypedListIsOneUndoableEdit) {
     EXPECT_EQ(bad.bad_entry, 1);
     EXPECT_NE(bad.error.find("entry 2"), std::string::npos) << bad.error;
 
-    const std::uint64_t gesture = new_gesture_id();
-    // Typing "2, 1, 0.5" key by key: only the texts that parse emit, all under one gesture.
-    for (const char* text : {"2", "2, 1", "2, 1, 0", "2, 1, 0.5"}) {
-        const ListEdit e = edit_list_from_text(s, s.columns.back(), ListParam::TauQ, text);
-        if (e.column) h.apply(s, {edit::SetColumn{*e.column}, gesture, "Change ssa parameters"});
-    }
+    // The popup applies the typed text when the field is left: one SetColumn with a fresh gesture id.
+    const ListEdit typed = edit_list_from_text(s, s.columns.back(), ListParam::TauQ, "2, 1, 0.5");
+    ASSERT_TRUE(typed.column) << typed.error;
+    h.apply(s, {edit::SetColumn{*typed.column}, new_gesture_id(), "Change ssa parameters"});
     ASSERT_TRUE(s.columns.back().params.ssa_q.tau);
     EXPECT_EQ(*s.columns.back().params.ssa_q.tau, (std::vector<double>{2.0, 1.0, 0.5}));
     EXPECT_EQ(h.undo_steps(), 1u);

@@ -81,8 +81,8 @@ class ParamEditor {
     }
 
     // A list-valued parameter (tau_q, tok_q, w_tok_q, ..., sel_Q, sel_K) as editable text: "1, 0.5, 2", matrix rows
-    // separated by ';' or new lines. A text that parses and fits the scene is applied as it is typed (one undo
-    // step per typing session); one that does not stays as a draft with a red line naming the bad entry.
+    // separated by ';' or new lines. A text that parses and fits the scene is applied when the field is left (one
+    // undo step); one that does not stays as a draft with a red line naming the bad entry.
     void list_field(ListParam which) {
         const ListParamInfo& info = list_param_info(which);
         const Scene& scene = m_ctx.scene;
@@ -93,7 +93,8 @@ class ParamEditor {
         ImGui::PushID(info.name);
         const std::string help = std::string(info.help) + "\n\nType numbers separated by commas" +
                                  (shape.matrix ? "; end each row with ';' or a new line." : ".") +
-                                 " Pasting a JSON list works too.";
+                                 " Pasting a JSON list works too. Applied when you leave the field (Enter, Tab or a "
+                                 "click elsewhere); Ctrl+Z then undoes it.";
         if (!value && !drafts.count(key)) {
             ImGui::TextUnformatted(info.name);
             item_tooltip(help.c_str());
@@ -123,15 +124,16 @@ class ParamEditor {
                 ImGui::SetNextItemWidth(ImGui::GetFontSize() * 16);
                 changed = ImGui::InputText(info.name, &text);
             }
-            after(false, help.c_str());  // the gesture starts when the field is activated; emission below
-            if (changed) {
-                ListEdit e = edit_list_from_text(scene, m_col, which, text);
+            item_tooltip(help.c_str());
+            // ImGui writes the buffer only when it changes, so what is typed lives in the drafts until the field is
+            // left (Enter, Tab, a click elsewhere): then a text that parses and fits is applied as one edit (one
+            // undo step); one that does not stays, with its message. Esc restores the text in effect.
+            if (changed) drafts[key] = text;
+            if (ImGui::IsItemDeactivated() && drafts.count(key)) {
+                ListEdit e = edit_list_from_text(scene, m_col, which, drafts[key]);
                 if (e.column) {
-                    m_col = std::move(*e.column);
-                    m_changed = true;
+                    if (list_value(which, e.column->params) != value) set_column(std::move(*e.column));
                     drafts.erase(key);
-                } else {
-                    drafts[key] = text;
                 }
             }
         }
@@ -140,10 +142,13 @@ class ParamEditor {
         if (!drafts.count(key) && !misfit) ImGui::SameLine();  // nothing to report: "clear" beside the field
         if (auto draft = drafts.find(key); draft != drafts.end()) {
             const ListParse parsed = parse_list(draft->second, shape);
-            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(m_ctx.theme.error));
-            ImGui::TextWrapped("%s: %s (not applied)", info.name,
-                               parsed.values ? "fits now; edit it to apply" : parsed.error.c_str());
-            ImGui::PopStyleColor();
+            if (parsed.values) {
+                ImGui::TextDisabled("Enter applies it; Esc restores the value in effect");
+            } else {
+                ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(m_ctx.theme.error));
+                ImGui::TextWrapped("%s: %s (not applied)", info.name, parsed.error.c_str());
+                ImGui::PopStyleColor();
+            }
             if (ImGui::SmallButton("revert")) drafts.erase(key);
             item_tooltip("Drop the text typed here and show the value in effect.");
             ImGui::SameLine();
@@ -166,9 +171,12 @@ class ParamEditor {
     }
 
   private:
-    // A button's change to a list: its own undo step.
+    // A list's change (a button, or a text applied on leaving the field): its own undo step.
     void set_list(ListParam which, std::optional<std::vector<double>> values, const ListShape& shape) {
-        m_col = with_list(m_col, which, std::move(values), shape);
+        set_column(with_list(m_col, which, std::move(values), shape));
+    }
+    void set_column(SceneColumn c) {
+        m_col = std::move(c);
         m_ctx.ui.param_gesture = new_gesture_id();
         m_changed = true;
     }
