@@ -68,12 +68,18 @@ void unit_rows(const MatF& x, MatF& out) {
 void selection_matrix(const MatF& sq, const MatF& sk, float sel_scale, bool protect_bos, MatF& s) {
     const Eigen::Index n = sq.rows();
     s.resize(n, n);
-    constexpr Eigen::Index kBlock = 64;
-#pragma omp parallel for schedule(dynamic, 1) if (n >= 512)
-    for (Eigen::Index i0 = 0; i0 < n; i0 += kBlock) {
-        const Eigen::Index rows = std::min(kBlock, n - i0);
+    // Large n: 64-row blocks that skip the upper triangle, in parallel. Small n: one GEMM. Blocked GEMMs outside a
+    // parallel region each start Eigen's own threads, whose busy-wait made S cost 8 ms at n = 256 (25x dpa).
+    const bool blocked = n >= 512;
+    const Eigen::Index block = blocked ? 64 : n;
+    if (!blocked) s.noalias() = (sq * sel_scale) * sk.transpose();
+#pragma omp parallel for schedule(dynamic, 1) if (blocked)
+    for (Eigen::Index i0 = 0; i0 < n; i0 += block) {
+        const Eigen::Index rows = std::min(block, n - i0);
         const Eigen::Index cols = std::min(i0 + rows, n);  // only j < k <= i0 + rows - 1 can be non-zero
-        s.block(i0, 0, rows, cols).noalias() = (sq.middleRows(i0, rows) * sel_scale) * sk.topRows(cols).transpose();
+        if (blocked)
+            s.block(i0, 0, rows, cols).noalias() =
+                (sq.middleRows(i0, rows) * sel_scale) * sk.topRows(cols).transpose();
         for (Eigen::Index k = i0; k < i0 + rows; ++k) {
             float* row = &s(k, 0);
             const Eigen::Index first = protect_bos ? 1 : 0;
