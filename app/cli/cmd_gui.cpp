@@ -121,7 +121,7 @@ void add_gui_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--profile-drag", o->profile_drag, "Drag a key for N frames, print frame times and exit");
     sub->add_option("--screenshot", o->screenshot,
                     "Open the window, save it as this PNG once the maps are drawn (as F12 does), exit");
-    sub->add_option("--tab", o->tab, "Main tab to show first: variants, difference, numerics, model, ...")
+    sub->add_option("--tab", o->tab, "Main tab to show first: variants, difference, numerics, model, train, length")
         ->check([](const std::string& t) { return gui::find_view(t) ? std::string() : "unknown tab \"" + t + "\""; });
     commands.push_back({sub, [o] { return run_gui(*o); }});
 }

@@ -51,7 +51,7 @@ void add_render_command(CLI::App& app, CommandList& commands) {
     sub->add_option("--size", o->size, "Window size WIDTHxHEIGHT (default 1600x900)");
     sub->add_option("--panel", o->r.panel, "Save only this panel (names are in the --layout file, e.g. dpa, canvas)");
     sub->add_option("--layout", o->r.layout_json, "Write each panel's rectangle and map cell geometry as JSON");
-    sub->add_option("--tab", o->r.tab, "Main tab to show: variants, difference, numerics");
+    sub->add_option("--tab", o->r.tab, "Main tab to show: variants, difference, numerics, model, train, length");
     sub->add_flag("--light", o->r.light, "Light theme (for figures)");
     sub->add_option("--colormap", o->r.colormap, "viridis or cividis (default: the scene's)");
     sub->add_option("--scale", o->r.ui_scale, "UI scale (default 1)");

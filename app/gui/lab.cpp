@@ -92,6 +92,7 @@ void Lab::frame(double time_s) {
     m_ui.hover_next = {};
     if (!m_ui.canvas_drag.active && !ImGui::IsAnyItemHovered()) m_ui.hovered_token = -1;
     m_ui.displays.clear();
+    m_ui.wake_interval_s = 0.5;
     m_ui.view_busy = false;  // the drawn tab sets it again while its own worker computes
     swap_results();
 

@@ -120,6 +120,9 @@ struct UiState {
     bool request_save_current = false;             // Ctrl+S: save to the current file (or ask)
     std::string request_backend;                   // switch compute backend
     float request_ui_scale = 0.0f;                 // rebuild fonts at this scale between frames
+    // The longest the window may sleep between frames when nothing moves; a tab with live data (training curves,
+    // a length sweep's progress) shortens it. Reset every frame.
+    double wake_interval_s = 0.5;
     bool view_busy = false;  // a tab's own worker is computing (Model view): not settled; reset every frame
     std::shared_ptr<struct ModelViewState> model_view;  // the Model view's state (views/draw_model.cpp)
 };

@@ -4,12 +4,12 @@
 
 // One line per tab: X(id, title, tooltip). The view's function is draw_<id>(ViewContext&) (see the header).
 #define ATTNSCOPE_LAB_VIEWS(X)                                                                               \
-    X(variants, "Variants", "Every variant column side by side: maps, per-query strips, outputs")            \
+    X(variants, "Variants", "Every variant column side by side: maps, per-query strips, outputs") \
     X(difference, "Difference", "A column minus a baseline column on a signed colour map; B blinks the two") \
     X(numerics, "Numerics", "The backend's float result minus the double-precision reference, per cell") \
+    X(model, "Model", "A trained checkpoint: one head's maps under every variant, the prediction and its KL") \
     X(train, "Train", "Train up to six variants side by side on a synthetic task: curves and maps, live") \
-    X(length, "Length", "Checkpoints at 1x to 16x their training length: accuracy, loss, entropy by position") \
-    X(model, "Model", "A trained checkpoint: one head's maps under every variant, the prediction and its KL")
+    X(length, "Length", "Checkpoints at 1x to 16x their training length: accuracy, loss, entropy by position")
 
 namespace attnscope::gui {
 

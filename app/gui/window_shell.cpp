@@ -154,7 +154,7 @@ int run_window(Scene scene, LabSettings settings, const WindowOptions& o) {
             if (animate)
                 glfwPollEvents();
             else
-                glfwWaitEventsTimeout(0.5);
+                glfwWaitEventsTimeout(lab.ui().wake_interval_s);
             if (ImGui::GetIO().WantCaptureMouse || ImGui::IsMouseDown(0) || ImGui::GetIO().MouseWheel != 0)
                 last_activity = glfwGetTime();
             if (const float s = lab.take_ui_scale_request(); s > 0) {

@@ -362,6 +362,7 @@ LengthJob& length_tab_job() { return tab().job; }
 void draw_length(ViewContext& ctx) {
     LengthTab& t = tab();
     const auto r = t.job.results();
+    if (t.job.running()) ctx.ui.wake_interval_s = std::min(ctx.ui.wake_interval_s, 0.2);  // the progress bar moves
     const float fs = ImGui::GetFontSize();
     ImGui::BeginChild("length.setup", ImVec2(fs * 19, 0), true);
     draw_controls(ctx, t, *r);

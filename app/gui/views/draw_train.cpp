@@ -406,6 +406,7 @@ TrainSetup& train_tab_setup() { return tab().setup; }
 
 void draw_train(ViewContext& ctx) {
     TrainTab& t = tab();
+    if (t.state.running()) ctx.ui.wake_interval_s = std::min(ctx.ui.wake_interval_s, 0.2);  // the snapshot rate
     const float fs = ImGui::GetFontSize();
     ImGui::BeginChild("train.setup", ImVec2(fs * 19, 0), true);
     draw_setup(ctx, t);
