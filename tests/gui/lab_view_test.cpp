@@ -171,6 +171,30 @@ TEST(LabViews, F12AndMenuRequestsReachTheShell) {
     EXPECT_TRUE(f.lab->wants_quit());
 }
 
+// More rows than pixels: each strip is one texture (not a rectangle per pixel row), uploaded again only when a bar
+// changes. Moving the first key changes the first rows' entropy (H, strip 2), so that strip's texels change; a
+// frame with no edit uploads nothing.
+TEST(LabViews, LongScenesDrawStripsAsTexturesThatFollowTheResults) {
+    Scene s = make_preset_scene("dilution", 1, 16);
+    s.columns.resize(2);
+    LabFixture f(std::move(s), ImVec2(1600, 900), /*implied=*/false);
+    f.lab->inject({edit::SetLength{1024}, 0, ""});
+    f.frames(4);
+    const int id = f.lab->scene().columns[0].id;
+    const std::string h_strip = "strip:" + std::to_string(id) + ":2";
+    const std::uint64_t before = f.textures.key(h_strip);
+    ASSERT_NE(before, 0u) << "no strip texture at n = 1024";
+    const int uploads = f.textures.uploads();
+    f.frames(2);
+    EXPECT_EQ(f.textures.uploads(), uploads);  // nothing changed, nothing uploaded
+    std::vector<double> k0(f.lab->scene().tokens->k.row(0).data(),
+                           f.lab->scene().tokens->k.row(0).data() + f.lab->scene().d());
+    for (double& x : k0) x = -4.0 * x + 3.0;
+    f.lab->inject({edit::SetRow{TokenField::K, 0, k0}, 0, ""});
+    f.frames(4);
+    EXPECT_NE(f.textures.key(h_strip), before);
+}
+
 TEST(LabViews, LongScenesUseMaxPooledMapsAndZoomingFetchesExactCells) {
     Scene s = make_preset_scene("dilution", 1, 16);
     s.columns.resize(2);  // dpa and ssa: cheap at n = 2500
