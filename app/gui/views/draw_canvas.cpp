@@ -123,18 +123,8 @@ void draw_canvas(ViewContext& ctx, float side) {
         return ImVec2(c.x + static_cast<float>(x) * ppu, c.y - static_cast<float>(y) * ppu);
     };
     dl->PushClipRect(p0, p1, true);
-    // Grid: quarter steps of the half-range, axes through the origin.
-    for (int k = -4; k <= 4; ++k) {
-        const float o = static_cast<float>(k * half / 4) * ppu;
-        const ImU32 gc = k == 0 ? ImGui::GetColorU32(ImGuiCol_Border) : ImGui::GetColorU32(ImGuiCol_Border, 0.35f);
-        dl->AddLine(ImVec2(c.x + o, p0.y), ImVec2(c.x + o, p1.y), gc);
-        dl->AddLine(ImVec2(p0.x, c.y + o), ImVec2(p1.x, c.y + o), gc);
-    }
     ImGui::PushFont(th.small);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s  (\xC2\xB1%g)", plane.name_x.c_str(), half);
-    dl->AddText(ImVec2(p1.x - ImGui::CalcTextSize(buf).x - th.px(4), c.y + th.px(2)), th.text_dim, buf);
-    dl->AddText(ImVec2(c.x + th.px(4), p0.y + th.px(2)), th.text_dim, plane.name_y.c_str());
+    draw_plane_grid(dl, th, p0, p1, c, ppu, half, plane.name_x.c_str(), plane.name_y.c_str());
 
     // The locked query's attention under the first column: lines to its keys, thickness by weight.
     const int focus = ctx.view.locked_query;

@@ -138,17 +138,8 @@ void qk_canvas(ViewContext& ctx, ModelViewState& st, const ModelProbe& p, float 
         return ImVec2(c.x + static_cast<float>(v.dot(plane.ex)) * ppu, c.y - static_cast<float>(v.dot(plane.ey)) * ppu);
     };
     dl->PushClipRect(p0, p1, true);
-    for (int g = -4; g <= 4; ++g) {
-        const float o = static_cast<float>(g * half / 4) * ppu;
-        const ImU32 gc = g == 0 ? ImGui::GetColorU32(ImGuiCol_Border) : ImGui::GetColorU32(ImGuiCol_Border, 0.35f);
-        dl->AddLine(ImVec2(c.x + o, p0.y), ImVec2(c.x + o, p1.y), gc);
-        dl->AddLine(ImVec2(p0.x, c.y + o), ImVec2(p1.x, c.y + o), gc);
-    }
     ImGui::PushFont(th.small);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "pc1  (\xC2\xB1%g)", half);
-    dl->AddText(ImVec2(p1.x - ImGui::CalcTextSize(buf).x - th.px(4), c.y + th.px(2)), th.text_dim, buf);
-    dl->AddText(ImVec2(c.x + th.px(4), p0.y + th.px(2)), th.text_dim, "pc2");
+    draw_plane_grid(dl, th, p0, p1, c, ppu, half, "pc1", "pc2");
 
     const std::optional<model::ProbeOverride>& ov = s.query().override_qk;
     // The ghost: where the overridden vector was before the drag.

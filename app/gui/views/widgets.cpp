@@ -64,4 +64,18 @@ DisplaySpec base_display(const ViewContext& ctx, const SceneColumn* column) {
 
 std::string column_slot(int column_id) { return "col:" + std::to_string(column_id); }
 
+void draw_plane_grid(ImDrawList* dl, const Theme& th, ImVec2 p0, ImVec2 p1, ImVec2 centre, float ppu, double half,
+                     const char* name_x, const char* name_y) {
+    for (int k = -4; k <= 4; ++k) {
+        const float o = static_cast<float>(k * half / 4) * ppu;
+        const ImU32 gc = k == 0 ? ImGui::GetColorU32(ImGuiCol_Border) : ImGui::GetColorU32(ImGuiCol_Border, 0.35f);
+        dl->AddLine(ImVec2(centre.x + o, p0.y), ImVec2(centre.x + o, p1.y), gc);
+        dl->AddLine(ImVec2(p0.x, centre.y + o), ImVec2(p1.x, centre.y + o), gc);
+    }
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s  (\xC2\xB1%g)", name_x, half);
+    dl->AddText(ImVec2(p1.x - ImGui::CalcTextSize(buf).x - th.px(4), centre.y + th.px(2)), th.text_dim, buf);
+    dl->AddText(ImVec2(centre.x + th.px(4), p0.y + th.px(2)), th.text_dim, name_y);
+}
+
 }  // namespace attnscope::gui

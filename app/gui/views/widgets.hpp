@@ -51,6 +51,12 @@ void draw_output(ViewContext& ctx, const SceneColumn& column, const ColumnSlot& 
 // Parameter editor of one column (a popup body): emits SetColumn edits.
 void draw_column_params(ViewContext& ctx, const SceneColumn& column);
 
+// The grid of a 2-D point panel (the lab's canvas, the Model tab's query/key plane): lines at quarter steps of the
+// half-range `half` around `centre` (the axes through it stronger), the x axis named with the half-range at its
+// right end, the y axis named at its top. `ppu`: pixels per unit. Text in the current font.
+void draw_plane_grid(ImDrawList* dl, const Theme& th, ImVec2 p0, ImVec2 p1, ImVec2 centre, float ppu, double half,
+                     const char* name_x, const char* name_y);
+
 // The text of a hover tooltip for cell (i, j) of a column.
 void column_cell_tooltip(ViewContext& ctx, const SceneColumn& column, const ColumnSlot& slot, int i, int j);
 
