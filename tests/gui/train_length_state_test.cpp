@@ -19,6 +19,7 @@
 #include "core/tasks/task.hpp"
 #include "core/training/length_eval.hpp"
 #include "core/training/trainer.hpp"
+#include "tests/model/checkpoint_fixtures.hpp"
 
 namespace attnscope::gui::test {
 namespace {
@@ -151,18 +152,9 @@ TEST(TrainPanel, SessionsMatchAHandBuiltTrainerAndSave) {
     st.run_all(true);
     ASSERT_TRUE(wait_until([&] { return st.all_finished(); }));
 
-    const auto task = tasks::make_task("copy");
     for (int i = 0; i < st.size(); ++i) {
-        model::ModelConfig c;
-        c.vocab = static_cast<int>(task->vocab().size());
-        c.d_model = 8;
-        c.n_layers = 1;
-        c.n_heads = 2;
-        c.d_ff = 16;
-        c.train_len = 10;
-        c.max_positions = 10;
+        model::ModelConfig c = model::test::tiny_copy_config(10, st.variant(i));
         c.positions = model::PositionKind::Rope;
-        c.variant = st.variant(i);
         training::TrainOptions o;
         o.steps = 20;
         o.batch = 4;
@@ -219,17 +211,8 @@ TEST(TrainPanel, SessionsMatchAHandBuiltTrainerAndSave) {
 // Length job
 // =====================================================================================================================
 fs::path tiny_checkpoint(const fs::path& dir, VariantKind v, model::PositionKind pos, const std::string& name) {
-    const auto task = tasks::make_task("copy");
-    model::ModelConfig c;
-    c.vocab = static_cast<int>(task->vocab().size());
-    c.d_model = 8;
-    c.n_layers = 1;
-    c.n_heads = 2;
-    c.d_ff = 16;
-    c.train_len = 8;
-    c.max_positions = 8;
+    model::ModelConfig c = model::test::tiny_copy_config(8, v);
     c.positions = pos;
-    c.variant = v;
     training::TrainOptions o;
     o.steps = 5;
     o.batch = 4;

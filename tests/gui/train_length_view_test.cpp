@@ -9,6 +9,7 @@
 #include "app/gui/views/train_length_tabs.hpp"
 #include "core/tasks/task.hpp"
 #include "core/training/trainer.hpp"
+#include "tests/model/checkpoint_fixtures.hpp"
 #include "lab_fixture.hpp"
 
 namespace attnscope::gui::test {
@@ -80,15 +81,7 @@ TEST(LengthView, DrawsThePlotsOfAFinishedSweep) {
     const fs::path dir = fs::path(ATTNSCOPE_BINARY_DIR) / "tests" / "gui" / "scratch" / "length_view_plots";
     fs::remove_all(dir);
     fs::create_directories(dir);
-    const auto task = tasks::make_task("copy");
-    model::ModelConfig c;
-    c.vocab = static_cast<int>(task->vocab().size());
-    c.d_model = 8;
-    c.n_layers = 1;
-    c.n_heads = 2;
-    c.d_ff = 16;
-    c.train_len = 8;
-    c.max_positions = 8;
+    const model::ModelConfig c = model::test::tiny_copy_config(8);
     training::TrainOptions o;
     o.steps = 2;
     o.batch = 2;

@@ -27,18 +27,23 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
     return dir;
 }
 
-// Three training steps of a 1-layer model on `copy`, with a log entry that has a test accuracy.
-inline training::Checkpoint tiny_checkpoint(VariantKind kind) {
-    const auto task = tasks::make_task("copy");
+// The tiny model the fast tests train on `copy`: 1 layer, 2 heads, d_model 8, MLP 16, at sequence length `len`.
+inline ModelConfig tiny_copy_config(int len, VariantKind kind = VariantKind::Dpa) {
     ModelConfig cfg;
-    cfg.vocab = static_cast<int>(task->vocab().size());
+    cfg.vocab = static_cast<int>(tasks::make_task("copy")->vocab().size());
     cfg.d_model = 8;
     cfg.n_layers = 1;
     cfg.n_heads = 2;
     cfg.d_ff = 16;
-    cfg.train_len = 8;
-    cfg.max_positions = 8;
+    cfg.train_len = len;
+    cfg.max_positions = len;
     cfg.variant = kind;
+    return cfg;
+}
+
+// Three training steps of a 1-layer model on `copy`, with a log entry that has a test accuracy.
+inline training::Checkpoint tiny_checkpoint(VariantKind kind) {
+    const ModelConfig cfg = tiny_copy_config(8, kind);
     training::TrainOptions o;
     o.steps = 4;
     o.batch = 4;

@@ -12,6 +12,7 @@
 #include "core/model/probe.hpp"
 #include "core/model/rng.hpp"
 #include "core/training/train_session.hpp"
+#include "tests/model/checkpoint_fixtures.hpp"
 
 namespace attnscope::model::test {
 namespace {
@@ -110,22 +111,14 @@ namespace {
 // The Train view's session: paused at start, single steps, runs to the end, saves; snapshots carry every head's
 // probe map (rows sum to 1) and per-query diagnostics.
 TEST(TrainSession, PauseStepRunSave) {
-    const auto task = tasks::make_task("copy");
-    model::ModelConfig c;
-    c.vocab = static_cast<int>(task->vocab().size());
-    c.d_model = 8;
-    c.n_layers = 1;
-    c.n_heads = 2;
-    c.d_ff = 16;
-    c.train_len = 10;
-    c.max_positions = 10;
+    const model::ModelConfig c = model::test::tiny_copy_config(10);
     TrainOptions o;
     o.steps = 20;
     o.batch = 4;
     o.seq_len = 10;
     o.test_size = 8;
     o.eval_every = 10;
-    const tasks::TaskBatch probe = tasks::test_set(*task, 10, 1);
+    const tasks::TaskBatch probe = tasks::test_set(*tasks::make_task("copy"), 10, 1);
     TrainSession s(c, "copy", o, probe.tokens);
     auto wait_for = [&](auto pred) {
         for (int i = 0; i < 400 && !pred(*s.snapshot()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
